@@ -1,0 +1,94 @@
+//! The command line: what a clerk types, and the help it prints.
+//!
+//! Each `///` comment is the help text clap shows, so it is written for a
+//! finance clerk, in Chinese.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// jixiao（绩效）：把部门的 TOML 数据文件生成“部门整体预算绩效目标表”（PDF 和 Excel）。
+#[derive(Debug, Parser)]
+#[command(name = "jixiao", version, about, long_about = None)]
+#[command(
+    after_help = "常用：\n  jixiao check                 检查 data/ 下所有部门的数据\n  jixiao new 新部门.toml        生成一份空白表，照着填写\n  jixiao schema                输出格式说明（JSON Schema），供编辑器自动提示"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// 检查数据文件：格式、必填项、金额和各项合计是否平衡。
+    #[command(
+        after_help = "例：\n  jixiao check                          检查 data/ 下的全部文件\n  jixiao check data/2024/党建工作办公室.toml\n  jixiao check --strict data/2024       警告也算作错误\n\n退出码：0 全部无误；1 有错误；2 命令写错。"
+    )]
+    Check(CheckArgs),
+    /// 生成一份带说明的空白数据文件，填好后即可通过检查。
+    #[command(after_help = "例：\n  jixiao new data/2025/新部门.toml\n  jixiao new > 新部门.toml")]
+    New(NewArgs),
+    /// 生成 PDF：先检查，无误后为每个文件写出 <文件名>.pdf。
+    #[command(
+        after_help = "例：\n  jixiao render data/2024/党建工作办公室.toml           写到 out/2024/党建工作办公室.pdf\n  jixiao render data/2024/*.toml -o 交财政分局\n  jixiao render --pdf-standard a-2b 文件.toml          存档用 PDF/A-2b\n\n退出码：0 全部生成；1 有文件未能生成；2 命令写错。"
+    )]
+    Render(RenderArgs),
+    /// 输出数据格式的 JSON Schema（带中文说明），供编辑器自动补全和提示。
+    #[command(
+        after_help = "例：\n  jixiao schema > data/jixiao.schema.json\n\n在数据文件第一行写 `#:schema ../jixiao.schema.json`，\n支持 TOML 的编辑器（如装了 Even Better TOML 的 VS Code）就会提示每一项的含义。"
+    )]
+    Schema(SchemaArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// 要检查的文件或文件夹（文件夹会检查其中所有 .toml 文件）。默认：data/
+    #[arg(value_hint = clap::ValueHint::AnyPath)]
+    pub paths: Vec<PathBuf>,
+    /// 把警告也当作错误（有警告时退出码为 1）。
+    #[arg(long)]
+    pub strict: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct NewArgs {
+    /// 新文件的路径；不写则输出到屏幕。已有的文件不会被覆盖。
+    #[arg(value_hint = clap::ValueHint::FilePath)]
+    pub file: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SchemaArgs {
+    /// 写入这个文件；不写则输出到屏幕。
+    #[arg(short, long, value_hint = clap::ValueHint::FilePath)]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RenderArgs {
+    /// 要生成的数据文件（.toml）。
+    #[arg(required = true, value_hint = clap::ValueHint::FilePath)]
+    pub files: Vec<PathBuf>,
+    /// 输出文件夹。默认：out/（data/ 下的文件按原来的子文件夹放）
+    #[arg(short, long, value_hint = clap::ValueHint::DirPath)]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub pdf: PdfArgs,
+}
+
+/// Settings of the PDF, shared by `render` and `batch`.
+#[derive(Debug, clap::Args)]
+pub struct PdfArgs {
+    /// 改用自己的 Typst 模板文件（模板只能读取它所在文件夹中的文件）。
+    #[arg(long, value_hint = clap::ValueHint::FilePath)]
+    pub template: Option<PathBuf>,
+    /// 另外加载这个文件夹中的字体（如正式的方正小标宋简体、仿宋_GB2312），可写多次。
+    #[arg(long, value_hint = clap::ValueHint::DirPath)]
+    pub font_path: Vec<PathBuf>,
+    /// PDF 标准：pdf（默认，带无障碍标签）或 a-2b（PDF/A-2b，存档用）。
+    #[arg(long, value_enum, default_value_t)]
+    pub pdf_standard: crate::render::pdf::Standard,
+    /// PDF 中记录的日期（1970 年起的秒数）；不设时用预算年度的 1 月 1 日，保证每次输出完全相同。
+    #[arg(long, env = "SOURCE_DATE_EPOCH", hide_env_values = true)]
+    pub source_date_epoch: Option<i64>,
+}

@@ -1,0 +1,17 @@
+//! The `jixiao` binary: parse the command line, run it, map the outcome to
+//! an exit code (0 all good, 1 a form or file failed, 2 usage error).
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = jixiao::cli::Cli::parse();
+    match jixiao::run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("错误：{e:#}");
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,143 @@
+//! From the bytes of a file to a validated [`Document`], or the reasons why not.
+//!
+//! `raw` declares the format, `structure` checks the file's shape against it,
+//! serde fills the raw types, `validate` applies the rules and builds the
+//! [`Document`]. Each stage reports all it finds; a later stage runs only when
+//! the earlier ones found no error, so one mistake is never reported twice.
+
+pub mod document;
+pub mod raw;
+pub mod structure;
+pub mod validate;
+
+use std::sync::OnceLock;
+
+pub use document::Document;
+
+use crate::diagnostic::Diagnostic;
+
+/// A loaded file: its text (for printing diagnostics) and what was found.
+#[derive(Debug)]
+pub struct Loaded {
+    /// The file's text (lossily decoded if it was not UTF-8).
+    pub source: String,
+    /// The form, when the file has no error (warnings allowed).
+    pub document: Option<Document>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Loaded {
+    pub fn errors(&self) -> usize {
+        self.diagnostics.iter().filter(|d| d.is_error()).count()
+    }
+
+    pub fn warnings(&self) -> usize {
+        self.diagnostics.len() - self.errors()
+    }
+
+    fn failed(source: String, diagnostics: Vec<Diagnostic>) -> Self {
+        Loaded {
+            source,
+            document: None,
+            diagnostics,
+        }
+    }
+}
+
+/// The JSON Schema of the format, built once.
+pub fn schema() -> &'static serde_json::Value {
+    static SCHEMA: OnceLock<serde_json::Value> = OnceLock::new();
+    SCHEMA.get_or_init(|| {
+        let mut v = schemars::schema_for!(raw::RawForm).to_value();
+        split_titles(&mut v);
+        v
+    })
+}
+
+/// Doc comments give `form name\n\nhelp`: the form's name becomes the
+/// schema `title` (what messages and editors call the field), the rest its
+/// `description`.
+fn split_titles(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(map) => {
+            if let Some(serde_json::Value::String(d)) = map.get("description").cloned() {
+                let (title, rest) = d.split_once("\n\n").unwrap_or((&d, ""));
+                map.insert("title".into(), title.trim().into());
+                if rest.trim().is_empty() {
+                    map.remove("description");
+                } else {
+                    map.insert("description".into(), rest.trim().into());
+                }
+            }
+            map.values_mut().for_each(split_titles);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(split_titles),
+        _ => {}
+    }
+}
+
+/// Loads one form from its bytes. Never panics, whatever the bytes.
+pub fn load(bytes: &[u8]) -> Loaded {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let source = match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_string(),
+        Err(e) => {
+            let lossy = String::from_utf8_lossy(bytes).into_owned();
+            let at = e.valid_up_to();
+            // Report at the first replacement character of the lossy text.
+            let pos = lossy.find('\u{FFFD}').unwrap_or(0);
+            let d = Diagnostic::error(format!(
+                "文件不是 UTF-8 编码（第 {} 个字节起无法识别）",
+                at + 1
+            ))
+            .at(pos..pos + '\u{FFFD}'.len_utf8())
+            .field("文件编码")
+            .label("无法识别的字节")
+            .note("请用编辑器“另存为”UTF-8 编码（记事本：编码选 UTF-8；WPS/VS Code 同理）后再检查");
+            return Loaded::failed(lossy, vec![d]);
+        }
+    };
+    if source
+        .lines()
+        .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+    {
+        let d = Diagnostic::error("文件是空的，没有任何内容")
+            .field("文件")
+            .note("可以用 jixiao new 生成一份带说明的空白表，再填写");
+        return Loaded::failed(source, vec![d]);
+    }
+
+    let (root, syntax) = toml::de::DeTable::parse_recoverable(&source);
+    if !syntax.is_empty() {
+        let diags = syntax.iter().map(toml_error).collect();
+        return Loaded::failed(source, diags);
+    }
+    let diags = structure::check(&root, schema());
+    if diags.iter().any(Diagnostic::is_error) {
+        return Loaded::failed(source, diags);
+    }
+    let raw: raw::RawForm = match toml::from_str(&source) {
+        Ok(raw) => raw,
+        Err(e) => return Loaded::failed(source, vec![toml_error(&e)]),
+    };
+    let (document, mut rules) = validate::validate(&raw, &source);
+    rules.sort_by_key(|d| d.span.as_ref().map_or(0, |s| s.start));
+    let document = (!rules.iter().any(Diagnostic::is_error)).then_some(document);
+    Loaded {
+        source,
+        document,
+        diagnostics: rules,
+    }
+}
+
+fn toml_error(e: &toml::de::Error) -> Diagnostic {
+    let msg = e.message().trim().replace('\n', "；");
+    let mut d = Diagnostic::error(format!("TOML 格式错误：{msg}"))
+        .field("TOML 语法")
+        .label("这里写法不对")
+        .note("常见原因：文字没有用英文双引号 \"…\" 括起来、引号或括号不配对、用了中文标点（＝ “ ” ，）作为格式符号");
+    if let Some(span) = e.span() {
+        d = d.at(span);
+    }
+    d
+}

@@ -1,0 +1,150 @@
+//! The fonts a form is set in: bundled in the binary, official ones preferred.
+//!
+//! Official forms use 方正小标宋简体 for titles and 仿宋_GB2312 for text
+//! (GB/T 9704). Those are proprietary, so the binary carries open stand-ins
+//! (see `fonts/README.md`): Noto Serif SC Black for titles, FandolFang for
+//! text, Noto Serif SC Regular as the fallback for every GBK character that
+//! FandolFang lacks. A user who has the official fonts points `--font-path`
+//! at them; the template is given the official family first whenever the
+//! font book has it. System fonts are never searched, so a form renders the
+//! same on every machine.
+
+use std::path::{Path, PathBuf};
+
+use typst::foundations::Bytes;
+use typst::text::{Font, FontBook};
+
+/// The bundled faces, parsed lazily by Typst from static bytes.
+const BUNDLED: &[&[u8]] = &[
+    include_bytes!("../../fonts/FandolFang-Regular.otf"),
+    include_bytes!("../../fonts/NotoSerifSC-Regular.ttf"),
+    include_bytes!("../../fonts/NotoSerifSC-Black.ttf"),
+];
+
+/// Title families in order of preference (official first).
+const TITLE: &[&str] = &[
+    "方正小标宋简体",
+    "FZXiaoBiaoSong-B05S",
+    "方正小标宋_GBK",
+    "Noto Serif SC",
+];
+
+/// Text families in order of preference (official first). The last two are
+/// bundled and together cover GBK, so they are always in the list.
+const BODY: &[&str] = &[
+    "仿宋_GB2312",
+    "FangSong_GB2312",
+    "仿宋",
+    "FangSong",
+    "FandolFang R",
+    "Noto Serif SC",
+];
+
+/// A font book with its fonts, built once per process.
+pub struct FontSet {
+    pub book: FontBook,
+    pub fonts: Vec<Font>,
+    /// The families the template sets titles in, present ones only.
+    pub title: Vec<String>,
+    /// The families the template sets text in, present ones only.
+    pub body: Vec<String>,
+}
+
+impl FontSet {
+    /// The bundled fonts, plus every font file found in `extra` folders.
+    pub fn load(extra: &[PathBuf]) -> anyhow::Result<FontSet> {
+        let mut fonts: Vec<Font> = BUNDLED
+            .iter()
+            .flat_map(|data| Font::iter(Bytes::new(*data)))
+            .collect();
+        for dir in extra {
+            load_dir(dir, &mut fonts)?;
+        }
+        let book = FontBook::from_fonts(&fonts);
+        let present = |list: &[&str]| {
+            list.iter()
+                .filter(|f| book.contains_family(&f.to_lowercase()))
+                .map(|f| f.to_string())
+                .collect::<Vec<_>>()
+        };
+        let title = present(TITLE);
+        let body = present(BODY);
+        Ok(FontSet {
+            title,
+            body,
+            book,
+            fonts,
+        })
+    }
+
+    /// Whether some font of the body families has a glyph for `c`.
+    pub fn body_covers(&self, c: char) -> bool {
+        self.covers(&self.body, c)
+    }
+
+    /// Whether some font of the title families has a glyph for `c`.
+    pub fn title_covers(&self, c: char) -> bool {
+        self.covers(&self.title, c)
+    }
+
+    fn covers(&self, families: &[String], c: char) -> bool {
+        families.iter().any(|f| {
+            self.book
+                .select_family(&f.to_lowercase())
+                .filter_map(|id| self.book.info(id))
+                .any(|info| info.coverage.contains(c as u32))
+        })
+    }
+}
+
+fn load_dir(dir: &Path, fonts: &mut Vec<Font>) -> anyhow::Result<()> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| anyhow::anyhow!("无法读取字体文件夹“{}”：{e}", dir.display()))?;
+    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    // Sorted, so the same folder gives the same font book on every machine.
+    paths.sort();
+    for path in paths {
+        if path.is_dir() {
+            load_dir(&path, fonts)?;
+            continue;
+        }
+        let ext = path
+            .extension()
+            .map(|e| e.to_string_lossy().to_lowercase())
+            .unwrap_or_default();
+        if !matches!(ext.as_str(), "ttf" | "otf" | "ttc" | "otc") {
+            continue;
+        }
+        let data = std::fs::read(&path)
+            .map_err(|e| anyhow::anyhow!("无法读取字体“{}”：{e}", path.display()))?;
+        fonts.extend(Font::iter(Bytes::new(data)));
+    }
+    Ok(())
+}
+
+/// Characters that need no glyph: spaces, line breaks, joiners.
+pub fn needs_glyph(c: char) -> bool {
+    !(c.is_whitespace()
+        || c.is_control()
+        || matches!(c, '\u{200B}'..='\u{200F}' | '\u{2028}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{FEFF}'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bundled_fonts_cover_gbk_names_and_the_yuan_sign() {
+        let set = FontSet::load(&[]).unwrap();
+        assert_eq!(set.body, ["FandolFang R", "Noto Serif SC"]);
+        assert_eq!(set.title, ["Noto Serif SC"]);
+        for c in "堃镕喆赟埗￥①⑩≥≤党建大朗镇".chars() {
+            assert!(set.body_covers(c), "{c} not covered");
+            assert!(set.title_covers(c), "{c} not covered by the title font");
+        }
+        assert!(
+            !set.body_covers('𠀀'),
+            "CJK Extension B is not in the bundled faces"
+        );
+    }
+}

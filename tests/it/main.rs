@@ -1,0 +1,8 @@
+//! The one integration-test binary: a module per feature, fixtures under
+//! `tests/fixtures/<kind>/`.
+
+mod check_cli;
+mod invalid;
+mod pdf;
+mod seed;
+mod support;

@@ -1,0 +1,251 @@
+//! The PDF as a reader gets it: text read back with poppler's `pdftotext`
+//! (installed by `.ci/setup`), fonts listed with `pdffonts`.
+
+use std::process::Command;
+use std::sync::OnceLock;
+
+use jixiao::model::Document;
+use jixiao::render::pdf::{PdfSettings, Rendered, Standard, Typesetter};
+
+use crate::support::*;
+
+fn typesetter() -> &'static Typesetter {
+    static TS: OnceLock<Typesetter> = OnceLock::new();
+    TS.get_or_init(|| Typesetter::new(None, &[]).expect("bundled fonts and template"))
+}
+
+fn doc_of(src: &str) -> Document {
+    let l = load_str(src);
+    l.document.unwrap_or_else(|| panic!("{:#?}", l.diagnostics))
+}
+
+fn render(doc: &Document) -> Rendered {
+    typesetter()
+        .render(doc, &PdfSettings::default())
+        .unwrap_or_else(|e| panic!("{e:#?}"))
+}
+
+fn poppler(tool: &str, args: &[&str], pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("form.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let out = Command::new(tool)
+        .args(args)
+        .arg(&path)
+        .args(if tool == "pdftotext" { &["-"][..] } else { &[] })
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("{tool} is needed (bash .ci/setup installs poppler-utils): {e}")
+        });
+    assert!(
+        out.status.success(),
+        "{tool}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The text in content order with all white space and page footers removed,
+/// so a cell's text is one run however it wrapped or broke across pages.
+fn flat_text(pdf: &[u8]) -> String {
+    let raw = poppler("pdftotext", &["-raw", "-enc", "UTF-8"], pdf);
+    let squashed: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
+    let mut out = String::new();
+    let mut rest = squashed.as_str();
+    // Drop 第X页共Y页 footers that interrupt a cell broken across pages.
+    while let Some(i) = rest.find('第') {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i..];
+        let end = tail
+            .find("页共")
+            .filter(|&j| tail[3..j].chars().all(|c| c.is_ascii_digit()))
+            .and_then(|j| tail[j + 6..].find('页').map(|k| j + 6 + k + 3))
+            .filter(|&k| tail[..k].chars().filter(|c| c.is_ascii_digit()).count() <= 6);
+        match end {
+            Some(k) => rest = &tail[k..],
+            None => {
+                out.push('第');
+                rest = &tail[3..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn squash(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+#[test]
+fn the_seed_pdf_has_every_text_and_amount() {
+    let doc = doc_of(&seed_source());
+    let r = render(&doc);
+    assert!((3..=6).contains(&r.pages), "{} pages", r.pages);
+    assert!(r.warnings.is_empty(), "{:#?}", r.warnings);
+    let text = flat_text(&r.pdf);
+    let view = jixiao::render::view::View::new(&doc);
+    let mut expected = vec![
+        view.title.clone(),
+        view.year_line.clone(),
+        view.department.clone(),
+        "1,046.80".into(),
+        "1,009.00".into(),
+        "37.80".into(),
+        "2,800,000.00".into(),
+        "378,000.00".into(),
+        "满意度调查（服务对象满意度）".into(),
+        "拟投入的资金(元)".into(),
+    ];
+    expected.extend(view.goals.iter().cloned());
+    for t in view.tasks.iter().chain(&view.other_tasks) {
+        expected.push(t.name.clone());
+        expected.extend(t.content.iter().cloned());
+        expected.push(t.amount.clone());
+        expected.extend(t.target.iter().cloned());
+    }
+    for l in &view.indicators {
+        expected.push(l.name.clone());
+        for g in &l.groups {
+            expected.push(g.name.clone());
+            for i in &g.items {
+                expected.push(i.name.clone());
+                expected.extend(i.period.iter().cloned());
+                expected.extend(i.annual.iter().cloned());
+            }
+        }
+    }
+    let missing: Vec<_> = expected
+        .iter()
+        .filter(|e| !text.contains(&squash(e)))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "not in the PDF text: {missing:#?}\n\n{text}"
+    );
+    // Page numbers in the footer, with the total.
+    let raw = poppler("pdftotext", &["-enc", "UTF-8"], &r.pdf);
+    assert!(
+        squash(&raw).contains(&format!("第1页共{}页", r.pages)),
+        "{raw}"
+    );
+}
+
+#[test]
+fn a_second_render_is_byte_identical() {
+    let doc = doc_of(&seed_source());
+    let a = render(&doc).pdf;
+    let b = render(&doc).pdf;
+    assert!(a == b, "two renders of the same form differ");
+    // And a fresh typesetter (another process, in effect) agrees too.
+    let other = Typesetter::new(None, &[]).unwrap();
+    let c = other.render(&doc, &PdfSettings::default()).unwrap().pdf;
+    assert!(a == c, "a new typesetter renders differently");
+}
+
+#[test]
+fn markup_characters_print_literally() {
+    let nasty = r#"#set text(red) $x^2$ *粗* _斜_ <l> @ref [a] \ `c` // 注释 /* x */ = 标题"#;
+    let src = seed_with(
+        "name = \"保障部门日常办公运转\"",
+        &format!("name = {}", toml_string(nasty)),
+    );
+    let r = render(&doc_of(&src));
+    let text = flat_text(&r.pdf);
+    assert!(text.contains(&squash(nasty)), "{text}");
+}
+
+fn toml_string(s: &str) -> String {
+    serde_json::to_string(s).unwrap()
+}
+
+#[test]
+fn gbk_names_and_the_yuan_sign_render_from_the_sc_fallback() {
+    let name = "堃镕喆赟埗￥";
+    let src = seed_with(
+        "department = \"东莞市大朗镇党建工作办公室\"",
+        &format!("department = \"东莞市大朗镇{name}办公室\""),
+    );
+    let r = render(&doc_of(&src));
+    assert!(flat_text(&r.pdf).contains(name));
+    let fonts = poppler("pdffonts", &[], &r.pdf);
+    assert!(fonts.contains("NotoSerifSC-Regular"), "{fonts}");
+    assert!(fonts.contains("FandolFang"), "{fonts}");
+    // Embedded and subset: every font line says emb=yes sub=yes.
+    for line in fonts.lines().skip(2) {
+        assert!(line.contains(" yes yes "), "{line}");
+    }
+}
+
+#[test]
+fn a_character_no_font_has_is_an_error_naming_it_and_its_field() {
+    let src = seed_with("name = \"补贴数量\"", "name = \"补贴数量𠀀\"");
+    let errs = match typesetter().render(&doc_of(&src), &PdfSettings::default()) {
+        Ok(_) => panic!("must not render tofu"),
+        Err(e) => e,
+    };
+    assert_eq!(errs.len(), 1, "{errs:#?}");
+    assert!(
+        errs[0].message.contains("“𠀀”（U+20000）"),
+        "{}",
+        errs[0].message
+    );
+    assert!(
+        errs[0].message.contains("产出指标 › 数量指标 › 三级指标"),
+        "{}",
+        errs[0].message
+    );
+}
+
+#[test]
+fn pdf_a_2b_renders_and_says_so() {
+    let doc = doc_of(&seed_source());
+    let settings = PdfSettings {
+        standard: Standard::A2b,
+        source_date_epoch: Some(1_700_000_000),
+    };
+    let r = typesetter()
+        .render(&doc, &settings)
+        .unwrap_or_else(|e| panic!("{e:#?}"));
+    let info = poppler("pdfinfo", &[], &r.pdf);
+    assert!(info.contains("部门整体预算绩效目标表"), "{info}");
+    let pdf = String::from_utf8_lossy(&r.pdf);
+    assert!(
+        pdf.contains("pdfaid:part"),
+        "no PDF/A identification in XMP"
+    );
+}
+
+#[test]
+fn metadata_has_title_author_and_language() {
+    let r = render(&doc_of(&seed_source()));
+    let info = poppler("pdfinfo", &[], &r.pdf);
+    assert!(info.contains("大朗镇部门整体预算绩效目标表"), "{info}");
+    assert!(info.contains("东莞市大朗镇党建工作办公室"), "{info}");
+    assert!(info.contains("Tagged:          yes"), "{info}");
+    let pdf = String::from_utf8_lossy(&r.pdf);
+    assert!(
+        pdf.contains("/Lang (zh-CN)") || pdf.contains("zh-CN"),
+        "no language"
+    );
+}
+
+#[test]
+fn long_latin_runs_stay_inside_their_cell() {
+    let long = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    let src = seed_with("name = \"聘请人数\"", &format!("name = \"{long}\""));
+    let r = render(&doc_of(&src));
+    // bbox of every word: none may reach past the right margin of A4.
+    let bbox = poppler("pdftotext", &["-bbox"], &r.pdf);
+    let page_width = 595.3;
+    for line in bbox.lines().filter(|l| l.contains("<word")) {
+        let x_max: f64 = line
+            .split("xMax=\"")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .and_then(|s| s.parse().ok())
+            .unwrap();
+        assert!(x_max < page_width - 40.0, "text reaches the margin: {line}");
+    }
+    assert!(flat_text(&r.pdf).contains(long));
+}
