@@ -28,11 +28,22 @@ pub enum Command {
     /// 生成一份带说明的空白数据文件，填好后即可通过检查。
     #[command(after_help = "例：\n  jixiao new data/2025/新部门.toml\n  jixiao new > 新部门.toml")]
     New(NewArgs),
-    /// 生成 PDF：先检查，无误后为每个文件写出 <文件名>.pdf。
+    /// 一次生成一个文件夹中所有部门的表（PDF、Excel），以及全镇的汇总工作簿和合订本。
+    #[command(
+        after_help = "例：\n  jixiao batch                          生成 data/ 下全部部门，写到 out/\n  jixiao batch data/2024 -o 交财政分局\n  jixiao batch --jobs 4 --quiet\n  jixiao batch --shard 2/8               只处理 8 份中的第 2 份（多台机器分担）\n\n退出码：0 全部生成；1 有部门未能生成；2 命令写错；130 被中断。"
+    )]
+    Batch(BatchArgs),
+    /// 生成 PDF 和 Excel：先检查，无误后为每个文件写出 <文件名>.pdf 和 <文件名>.xlsx。
     #[command(
         after_help = "例：\n  jixiao render data/2024/党建工作办公室.toml           写到 out/2024/党建工作办公室.pdf\n  jixiao render data/2024/*.toml -o 交财政分局\n  jixiao render --pdf-standard a-2b 文件.toml          存档用 PDF/A-2b\n\n退出码：0 全部生成；1 有文件未能生成；2 命令写错。"
     )]
     Render(RenderArgs),
+    /// 输出命令行自动补全脚本（bash、zsh、fish、powershell）。
+    #[command(after_help = "例：\n  jixiao completions bash > /etc/bash_completion.d/jixiao")]
+    Completions {
+        /// 终端类型
+        shell: clap_complete::Shell,
+    },
     /// 输出数据格式的 JSON Schema（带中文说明），供编辑器自动补全和提示。
     #[command(
         after_help = "例：\n  jixiao schema > data/jixiao.schema.json\n\n在数据文件第一行写 `#:schema ../jixiao.schema.json`，\n支持 TOML 的编辑器（如装了 Even Better TOML 的 VS Code）就会提示每一项的含义。"
@@ -72,6 +83,45 @@ pub struct RenderArgs {
     /// 输出文件夹。默认：out/（data/ 下的文件按原来的子文件夹放）
     #[arg(short, long, value_hint = clap::ValueHint::DirPath)]
     pub output: Option<PathBuf>,
+    /// 生成哪些文件：all（PDF 和 Excel，默认）、pdf、xlsx。
+    #[arg(long, value_enum, default_value_t)]
+    pub format: crate::batch::Format,
+    /// 把警告也当作错误（有警告的部门不生成）。
+    #[arg(long)]
+    pub strict: bool,
+    #[command(flatten)]
+    pub pdf: PdfArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BatchArgs {
+    /// 数据文件夹（其中所有 .toml 文件，包括子文件夹）。默认：data/
+    #[arg(value_hint = clap::ValueHint::DirPath)]
+    pub dir: Option<PathBuf>,
+    /// 输出文件夹，按数据文件夹的子文件夹结构存放。默认：out/
+    #[arg(short, long, value_hint = clap::ValueHint::DirPath)]
+    pub output: Option<PathBuf>,
+    /// 同时处理几个部门。默认：CPU 核数
+    #[arg(short, long)]
+    pub jobs: Option<usize>,
+    /// 只处理一部分：K/N 把文件按路径分成 N 份，处理第 K 份（用于多台机器分担；分片时不生成汇总）。
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<crate::batch::Shard>,
+    /// 生成哪些文件：all（PDF 和 Excel，默认）、pdf、xlsx。
+    #[arg(long, value_enum, default_value_t)]
+    pub format: crate::batch::Format,
+    /// 不生成全镇合订本 PDF。
+    #[arg(long)]
+    pub no_town_pdf: bool,
+    /// 不生成全镇汇总工作簿。
+    #[arg(long)]
+    pub no_town_xlsx: bool,
+    /// 把警告也当作错误（有警告的部门不生成）。
+    #[arg(long)]
+    pub strict: bool,
+    /// 不显示进度，只输出最后的汇总。
+    #[arg(short, long)]
+    pub quiet: bool,
     #[command(flatten)]
     pub pdf: PdfArgs,
 }

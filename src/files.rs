@@ -88,11 +88,16 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("无法创建文件夹“{}”：{}", dir.display(), describe_io(&e)))?;
     let fail =
         |e: std::io::Error| anyhow::anyhow!("无法写入“{}”：{}", path.display(), describe_io(&e));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".jixiao-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(fail)?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".jixiao-").suffix(".tmp");
+    // Outputs are ordinary files (0666 less the umask), not the private
+    // 0600 of a temp file.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let mut tmp = builder.tempfile_in(dir).map_err(fail)?;
     tmp.write_all(bytes).map_err(fail)?;
     tmp.as_file().sync_all().map_err(fail)?;
     tmp.persist(path).map_err(|e| fail(e.error))?;

@@ -5,14 +5,16 @@
 //! [`model::Document`]; commands ([`check`], …) drive it; [`diagnostic`]
 //! prints what went wrong; [`files`] finds inputs and writes outputs atomically.
 
+pub mod batch;
+pub mod batch_cmd;
 pub mod check;
 pub mod cli;
 pub mod diagnostic;
 pub mod files;
 pub mod model;
 pub mod render;
-pub mod render_cmd;
 pub mod scaffold;
+pub mod town;
 
 use std::process::ExitCode;
 
@@ -23,7 +25,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Check(args) => check::run(&args),
         Command::New(args) => scaffold::run(&args),
-        Command::Render(args) => render_cmd::run(&args),
+        Command::Render(args) => batch_cmd::render(&args),
+        Command::Batch(args) => batch_cmd::run(&args),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "jixiao", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Schema(args) => {
             let text = schema_text();
             match args.output {

@@ -5,5 +5,7 @@
 //! (numbered, formatted), so the PDF and the workbook cannot disagree.
 
 pub mod fonts;
+pub mod grid;
 pub mod pdf;
 pub mod view;
+pub mod xlsx;

@@ -29,10 +29,17 @@ use super::view::{self, View};
 use crate::diagnostic::Diagnostic;
 use crate::model::Document;
 
-/// The template compiled into the binary.
-const TEMPLATE: &str = include_str!("../../templates/form.typ");
-const TEMPLATE_NAME: &str = "form.typ";
-const DATA_PATH: &str = "/data.json";
+/// The templates compiled into the binary: one department's form, the
+/// drawing they share, and the town's combined volume.
+const EMBEDDED: &[(&str, &str)] = &[
+    ("form.typ", include_str!("../../templates/form.typ")),
+    ("form-lib.typ", include_str!("../../templates/form-lib.typ")),
+    ("town.typ", include_str!("../../templates/town.typ")),
+];
+const FORM_MAIN: &str = "form.typ";
+const TOWN_MAIN: &str = "town.typ";
+const FORM_DATA: &str = "/data.json";
+const TOWN_DATA: &str = "/town.json";
 
 /// PDF flavours a user can ask for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -63,13 +70,14 @@ pub struct Rendered {
     pub warnings: Vec<Diagnostic>,
 }
 
-/// The template's source and the folder it may read from.
+/// A main template file and the folder it may read from.
 struct Template {
     main: Source,
-    /// `None` for the embedded template, which can read nothing else.
+    /// `None` for the embedded templates, which read only each other.
     root: Option<PathBuf>,
     /// Label for messages: `templates/form.typ` or the user's path.
     shown: String,
+    data_id: FileId,
 }
 
 /// The shared part of the World: built once, used for every document.
@@ -78,8 +86,10 @@ pub struct Typesetter {
     book: LazyHash<FontBook>,
     fonts: Vec<Font>,
     font_set: FontSet,
-    template: Template,
-    data_id: FileId,
+    form: Template,
+    town: Template,
+    /// The embedded templates, parsed once.
+    embedded: HashMap<FileId, Source>,
     /// Files of a user's template folder, read once.
     files: Mutex<HashMap<FileId, FileResult<Bytes>>>,
 }
@@ -92,19 +102,26 @@ fn project_file(path: &str) -> FileId {
 }
 
 impl Typesetter {
-    /// Loads fonts (bundled, plus `font_paths`) and the template (embedded,
-    /// or `template` from disk).
+    /// Loads fonts (bundled, plus `font_paths`) and the templates (embedded,
+    /// or `template` from disk: then its folder's `town.typ`, if any, draws
+    /// the combined volume, else the embedded one does).
     pub fn new(template: Option<&Path>, font_paths: &[PathBuf]) -> anyhow::Result<Self> {
         let font_set = FontSet::load(font_paths)?;
-        let template = match template {
-            None => Template {
-                main: Source::new(
-                    project_file(&format!("/{TEMPLATE_NAME}")),
-                    TEMPLATE.to_string(),
-                ),
-                root: None,
-                shown: format!("templates/{TEMPLATE_NAME}"),
-            },
+        let embedded: HashMap<FileId, Source> = EMBEDDED
+            .iter()
+            .map(|(name, text)| {
+                let id = project_file(&format!("/{name}"));
+                (id, Source::new(id, text.to_string()))
+            })
+            .collect();
+        let builtin = |name: &str, data: &str| Template {
+            main: embedded[&project_file(&format!("/{name}"))].clone(),
+            root: None,
+            shown: format!("templates/{name}"),
+            data_id: project_file(data),
+        };
+        let (form, town) = match template {
+            None => (builtin(FORM_MAIN, FORM_DATA), builtin(TOWN_MAIN, TOWN_DATA)),
             Some(path) => {
                 let text = std::fs::read_to_string(path).map_err(|e| {
                     anyhow::anyhow!(
@@ -113,20 +130,38 @@ impl Typesetter {
                         crate::files::describe_io(&e)
                     )
                 })?;
-                let root = path
+                let dir = path
                     .parent()
                     .filter(|p| !p.as_os_str().is_empty())
-                    .unwrap_or(Path::new("."))
-                    .canonicalize()?;
+                    .unwrap_or(Path::new("."));
+                let root = dir.canonicalize().map_err(|e| {
+                    anyhow::anyhow!(
+                        "无法读取模板文件夹“{}”：{}",
+                        dir.display(),
+                        crate::files::describe_io(&e)
+                    )
+                })?;
                 let name = path
                     .file_name()
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_default();
-                Template {
+                let form = Template {
                     main: Source::new(project_file(&format!("/{name}")), text),
-                    root: Some(root),
+                    root: Some(root.clone()),
                     shown: path.display().to_string(),
-                }
+                    data_id: project_file(FORM_DATA),
+                };
+                let town_path = root.join(TOWN_MAIN);
+                let town = match std::fs::read_to_string(&town_path) {
+                    Ok(text) => Template {
+                        main: Source::new(project_file(&format!("/{TOWN_MAIN}")), text),
+                        root: Some(root),
+                        shown: town_path.display().to_string(),
+                        data_id: project_file(TOWN_DATA),
+                    },
+                    Err(_) => builtin(TOWN_MAIN, TOWN_DATA),
+                };
+                (form, town)
             }
         };
         Ok(Typesetter {
@@ -134,8 +169,9 @@ impl Typesetter {
             book: LazyHash::new(font_set.book.clone()),
             fonts: font_set.fonts.clone(),
             font_set,
-            template,
-            data_id: project_file(DATA_PATH),
+            form,
+            town,
+            embedded,
             files: Mutex::new(HashMap::new()),
         })
     }
@@ -144,7 +180,7 @@ impl Typesetter {
         &self.font_set
     }
 
-    /// Renders one document to PDF bytes, or says why it cannot.
+    /// Renders one department's form to PDF bytes, or says why it cannot.
     pub fn render(
         &self,
         doc: &Document,
@@ -152,10 +188,55 @@ impl Typesetter {
     ) -> Result<Rendered, Vec<Diagnostic>> {
         self.check_glyphs(doc)?;
         let mut data = serde_json::to_value(View::new(doc)).unwrap_or_default();
-        data["fonts"] =
-            serde_json::json!({ "title": self.font_set.title, "body": self.font_set.body });
+        data["fonts"] = self.families();
+        let ident = format!("jixiao/{}/{}", doc.year, doc.department);
+        self.compile(
+            &self.form,
+            data,
+            ident,
+            timestamp(doc.year, settings),
+            settings,
+        )
+    }
+
+    /// Renders a town's combined volume (合订本): a contents page, then each
+    /// form in the given order, each with its bookmark and page numbers.
+    /// The documents must have rendered on their own first (glyphs checked).
+    pub fn render_town(
+        &self,
+        town: &str,
+        year: i32,
+        docs: &[&Document],
+        settings: &PdfSettings,
+    ) -> Result<Rendered, Vec<Diagnostic>> {
+        let title = format!("{year}年{town}部门整体预算绩效目标表（合订本）");
+        let departments: Vec<View> = docs.iter().map(|d| View::new(d)).collect();
+        let data = serde_json::json!({
+            "title": title,
+            "town": town,
+            "year": year.to_string(),
+            "fonts": self.families(),
+            "departments": departments,
+        });
+        let ident = format!("jixiao/{year}/{town}");
+        self.compile(&self.town, data, ident, timestamp(year, settings), settings)
+    }
+
+    fn families(&self) -> serde_json::Value {
+        serde_json::json!({ "title": self.font_set.title, "body": self.font_set.body })
+    }
+
+    fn compile(
+        &self,
+        template: &Template,
+        data: serde_json::Value,
+        ident: String,
+        timestamp: Timestamp,
+        settings: &PdfSettings,
+    ) -> Result<Rendered, Vec<Diagnostic>> {
         let world = DocWorld {
             ts: self,
+            template,
             data: Bytes::new(data.to_string().into_bytes()),
         };
         let warned = typst::compile::<PagedDocument>(&world);
@@ -178,14 +259,14 @@ impl Typesetter {
                         "模板中的字符“{c}”（U+{:04X}）没有字体可以显示",
                         c as u32
                     ))
-                    .field(self.template.shown.clone())
+                    .field(template.shown.clone())
                 })
                 .collect());
         }
         let options = PdfOptions {
-            ident: Smart::Custom(format!("jixiao/{}/{}", doc.year, doc.department)),
+            ident: Smart::Custom(ident),
             creator: Smart::Custom(Some(format!("jixiao {}", env!("CARGO_PKG_VERSION")))),
-            timestamp: Some(timestamp(doc, settings)),
+            timestamp: Some(timestamp),
             standards: match settings.standard {
                 Standard::Plain => PdfStandards::default(),
                 Standard::A2b => PdfStandards::new(&[PdfStandard::A_2b]).map_err(|e| {
@@ -243,14 +324,14 @@ impl Typesetter {
 
     /// A Typst diagnostic in our words, located in the template.
     fn diagnostic(&self, world: &DocWorld<'_>, d: &SourceDiagnostic) -> Diagnostic {
-        let mut place = self.template.shown.clone();
+        let mut place = world.template.shown.clone();
         if let Some(id) = d.span.id()
             && let Some(range) = world.range(d.span)
             && let Ok(src) = world.source(id)
         {
             let (line, col) = crate::diagnostic::line_col(src.text(), range.start);
-            let file = if id == self.template.main.id() {
-                self.template.shown.clone()
+            let file = if id == world.template.main.id() {
+                world.template.shown.clone()
             } else {
                 id.get().vpath().get_with_slash().to_string()
             };
@@ -267,19 +348,22 @@ impl Typesetter {
         })
     }
 
-    /// Reads a file of a user's template folder, never outside it.
-    fn template_file(&self, id: FileId) -> FileResult<Bytes> {
-        let Some(root) = &self.template.root else {
-            return Err(FileError::NotFound(PathBuf::from(
-                id.get().vpath().get_without_slash(),
-            )));
+    /// Reads a file next to a template: an embedded one, or one under a
+    /// user's template folder — never outside it.
+    fn template_file(&self, template: &Template, id: FileId) -> FileResult<Bytes> {
+        let Some(root) = &template.root else {
+            return match self.embedded.get(&id) {
+                Some(src) => Ok(Bytes::from_string(src.clone())),
+                None => Err(FileError::NotFound(PathBuf::from(
+                    id.get().vpath().get_without_slash(),
+                ))),
+            };
         };
         let mut cache = self.files.lock().unwrap_or_else(|e| e.into_inner());
         cache
             .entry(id)
             .or_insert_with(|| {
-                let path = id.get().vpath().get_without_slash();
-                let full = root.join(path);
+                let full = root.join(id.get().vpath().get_without_slash());
                 let real = full
                     .canonicalize()
                     .map_err(|e| FileError::from_io(e, &full))?;
@@ -304,7 +388,7 @@ fn no_glyph(c: char, field: &str) -> Diagnostic {
     .note("请改用常用字，或用 --font-path 指定含有这个字的字体文件夹")
 }
 
-fn timestamp(doc: &Document, settings: &PdfSettings) -> Timestamp {
+fn timestamp(year: i32, settings: &PdfSettings) -> Timestamp {
     let from_epoch = settings.source_date_epoch.and_then(|secs| {
         let days = secs.div_euclid(86_400);
         let (y, m, d) = civil_from_days(days);
@@ -319,7 +403,7 @@ fn timestamp(doc: &Document, settings: &PdfSettings) -> Timestamp {
         )
     });
     let date = from_epoch
-        .or_else(|| Datetime::from_ymd_hms(doc.year, 1, 1, 0, 0, 0))
+        .or_else(|| Datetime::from_ymd_hms(year, 1, 1, 0, 0, 0))
         .or_else(|| Datetime::from_ymd_hms(2000, 1, 1, 0, 0, 0))
         .expect("a valid constant date");
     Timestamp::new_utc(date)
@@ -364,9 +448,11 @@ fn missing_glyphs(doc: &PagedDocument) -> Vec<char> {
     out
 }
 
-/// The per-document part of the World: the shared part plus this form's data.
+/// The per-document part of the World: the shared part, the template in
+/// use and this document's data.
 struct DocWorld<'a> {
     ts: &'a Typesetter,
+    template: &'a Template,
     data: Bytes,
 }
 
@@ -380,12 +466,17 @@ impl World for DocWorld<'_> {
     }
 
     fn main(&self) -> FileId {
-        self.ts.template.main.id()
+        self.template.main.id()
     }
 
     fn source(&self, id: FileId) -> FileResult<Source> {
-        if id == self.ts.template.main.id() {
-            return Ok(self.ts.template.main.clone());
+        if id == self.template.main.id() {
+            return Ok(self.template.main.clone());
+        }
+        if self.template.root.is_none()
+            && let Some(src) = self.ts.embedded.get(&id)
+        {
+            return Ok(src.clone());
         }
         let bytes = self.file(id)?;
         let text = std::str::from_utf8(&bytes).map_err(|_| FileError::InvalidUtf8)?;
@@ -401,13 +492,13 @@ impl World for DocWorld<'_> {
                 .into(),
             ))));
         }
-        if id == self.ts.data_id {
+        if id == self.template.data_id {
             return Ok(self.data.clone());
         }
-        if id == self.ts.template.main.id() {
-            return Ok(Bytes::from_string(self.ts.template.main.clone()));
+        if id == self.template.main.id() {
+            return Ok(Bytes::from_string(self.template.main.clone()));
         }
-        self.ts.template_file(id)
+        self.ts.template_file(self.template, id)
     }
 
     fn font(&self, index: usize) -> Option<Font> {

@@ -1,8 +1,10 @@
 //! The one integration-test binary: a module per feature, fixtures under
 //! `tests/fixtures/<kind>/`.
 
+mod batch;
 mod check_cli;
 mod invalid;
 mod pdf;
 mod seed;
 mod support;
+mod template;

@@ -49,3 +49,32 @@ pub fn seed_with(from: &str, to: &str) -> String {
     );
     s.replacen(from, to, 1)
 }
+
+/// The seed as another department of the same town: same figures, its own
+/// name, so a batch has several valid forms.
+pub fn department(name: &str) -> String {
+    seed_with(
+        "department = \"东莞市大朗镇党建工作办公室\"",
+        &format!("department = \"东莞市大朗镇{name}\""),
+    )
+}
+
+/// Files under `dir` whose name marks them as our temp files.
+pub fn temp_files(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with(".jixiao-"))
+            {
+                found.push(p);
+            }
+        }
+    }
+    found
+}

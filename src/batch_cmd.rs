@@ -1,0 +1,265 @@
+//! `jixiao batch` and `jixiao render`: the command-line face of [`batch`].
+//!
+//! Finds the files, picks this shard, shows progress (a bar on a terminal,
+//! plain lines otherwise), prints the summary table to stdout and the
+//! diagnostics of each failed file to stderr, and maps the outcome to the
+//! exit code: 0 all rendered, 1 any failed, 130 interrupted.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use anstyle::{AnsiColor, Style};
+use unicode_width::UnicodeWidthStr;
+
+use crate::batch::{self, Job, Options, Report};
+use crate::cli::{BatchArgs, PdfArgs, RenderArgs};
+use crate::diagnostic;
+use crate::files;
+use crate::render::pdf::{PdfSettings, Typesetter};
+
+const OK: Style = AnsiColor::Green.on_default();
+const BAD: Style = AnsiColor::Red.on_default().bold();
+
+fn options(pdf: &PdfArgs, format: batch::Format, strict: bool) -> Options {
+    Options {
+        format,
+        strict,
+        pdf: PdfSettings {
+            standard: pdf.pdf_standard,
+            source_date_epoch: pdf.source_date_epoch,
+        },
+    }
+}
+
+/// Stops the workers on the first Ctrl-C; a second one exits at once.
+fn interrupt_flag() -> Arc<AtomicBool> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&stop);
+    // Failing to install the handler only loses the graceful stop.
+    let _ = ctrlc::set_handler(move || {
+        if flag.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+        eprintln!("\n正在停止：处理中的部门完成后退出（再按一次 Ctrl-C 立即退出）……");
+    });
+    stop
+}
+
+/// Where a file's outputs go: `-o DIR` → `DIR/<stem>`; otherwise `out/`
+/// mirroring the path under `data/` (`data/2024/x.toml` → `out/2024/x`).
+pub fn output_stem(input: &Path, out_dir: Option<&Path>) -> PathBuf {
+    let stem = input.file_stem().unwrap_or_default();
+    match out_dir {
+        Some(dir) => dir.join(stem),
+        None => {
+            let rel = input
+                .strip_prefix("data")
+                .ok()
+                .and_then(Path::parent)
+                .unwrap_or(Path::new(""));
+            Path::new("out").join(rel).join(stem)
+        }
+    }
+}
+
+pub fn render(args: &RenderArgs) -> anyhow::Result<ExitCode> {
+    let ts = Typesetter::new(args.pdf.template.as_deref(), &args.pdf.font_path)?;
+    let opts = options(&args.pdf, args.format, args.strict);
+    let jobs: Vec<Job> = args
+        .files
+        .iter()
+        .map(|f| Job {
+            input: f.clone(),
+            stem: output_stem(f, args.output.as_deref()),
+        })
+        .collect();
+    let stop = interrupt_flag();
+    let reports = batch::run(&jobs, &ts, &opts, default_jobs(None), &stop, |r| {
+        print_diagnostics(r);
+        line(r);
+    });
+    Ok(exit_code(&reports, &stop))
+}
+
+pub fn run(args: &BatchArgs) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let dir = args.dir.clone().unwrap_or_else(|| PathBuf::from("data"));
+    let out = args.output.clone().unwrap_or_else(|| PathBuf::from("out"));
+    let found = files::collect(std::slice::from_ref(&dir))?;
+    let jobs: Vec<Job> = found
+        .iter()
+        .filter_map(|input| {
+            let rel = input.strip_prefix(&dir).unwrap_or(input);
+            if args.shard.is_some_and(|s| !s.contains(rel)) {
+                return None;
+            }
+            Some(Job {
+                input: input.clone(),
+                stem: out.join(rel.with_extension("")),
+            })
+        })
+        .collect();
+    if jobs.is_empty() {
+        eprintln!(
+            "没有要处理的数据文件（在“{}”中找到 {} 个 .toml 文件{}）",
+            dir.display(),
+            found.len(),
+            if args.shard.is_some() {
+                "，本分片分到 0 个"
+            } else {
+                ""
+            }
+        );
+        return Ok(ExitCode::from(u8::from(found.is_empty())));
+    }
+    let ts = Typesetter::new(args.pdf.template.as_deref(), &args.pdf.font_path)?;
+    let opts = options(&args.pdf, args.format, args.strict);
+    let stop = interrupt_flag();
+    let bar = (!args.quiet && std::io::stderr().is_terminal()).then(|| {
+        let bar = indicatif::ProgressBar::new(jobs.len() as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {wide_msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    });
+    let total = jobs.len();
+    let mut done = 0;
+    let reports = batch::run(&jobs, &ts, &opts, default_jobs(args.jobs), &stop, |r| {
+        done += 1;
+        match &bar {
+            Some(bar) => {
+                bar.set_message(r.name());
+                bar.inc(1);
+            }
+            None if !args.quiet => {
+                let mark = if r.status.ok() { "✓" } else { "✗" };
+                eprintln!("[{done}/{total}] {mark} {}", r.input.display());
+            }
+            None => {}
+        }
+    });
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+
+    let combined = if args.shard.is_none() && !stop.load(Ordering::Relaxed) {
+        crate::town::write(
+            &reports,
+            &out,
+            &ts,
+            &opts,
+            !args.no_town_pdf,
+            !args.no_town_xlsx,
+        )
+    } else {
+        Vec::new()
+    };
+
+    summary(&reports);
+    for r in reports.iter().filter(|r| !r.status.ok()) {
+        print_diagnostics(r);
+    }
+    let failed = reports.iter().filter(|r| !r.status.ok()).count();
+    for c in &combined {
+        match c {
+            Ok(path) => anstream::println!("汇总：{}", path.display()),
+            Err(e) => {
+                anstream::eprintln!("{BAD}错误{BAD:#}：{e:#}");
+            }
+        }
+    }
+    anstream::println!(
+        "共 {} 个部门：{OK}{} 个已生成{OK:#}，{}{} 个失败{}（用时 {:.2} 秒）",
+        reports.len(),
+        reports.len() - failed,
+        if failed > 0 {
+            BAD.render().to_string()
+        } else {
+            String::new()
+        },
+        failed,
+        if failed > 0 {
+            BAD.render_reset().to_string()
+        } else {
+            String::new()
+        },
+        started.elapsed().as_secs_f64()
+    );
+    let code = exit_code(&reports, &stop);
+    if combined.iter().any(Result::is_err) && code == ExitCode::SUCCESS {
+        return Ok(ExitCode::from(1));
+    }
+    Ok(code)
+}
+
+fn default_jobs(jobs: Option<usize>) -> usize {
+    jobs.filter(|&n| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+fn exit_code(reports: &[Report], stop: &AtomicBool) -> ExitCode {
+    if stop.load(Ordering::Relaxed) {
+        eprintln!("已中断：未处理的部门没有生成，已有的输出文件保持不变。");
+        return ExitCode::from(130);
+    }
+    ExitCode::from(u8::from(reports.iter().any(|r| !r.status.ok())))
+}
+
+fn print_diagnostics(r: &Report) {
+    let shown = r.input.display().to_string();
+    eprint!("{}", diagnostic::render(&shown, &r.source, &r.diagnostics));
+    if let Some(f) = &r.failure {
+        eprintln!("错误：{f}\n");
+    }
+}
+
+/// One line per file, for `render`.
+fn line(r: &Report) {
+    let shown = r.input.display();
+    if r.status.ok() {
+        let outs: Vec<String> = r.outputs.iter().map(|p| p.display().to_string()).collect();
+        anstream::println!("{OK}✓{OK:#} {shown} → {}", outs.join("、"));
+    } else {
+        anstream::println!(
+            "{BAD}✗{BAD:#} {shown}：{}（{} 个错误），未写入任何文件",
+            r.status.label(),
+            r.errors
+        );
+    }
+}
+
+fn pad(s: &str, width: usize) -> String {
+    format!("{s}{}", " ".repeat(width.saturating_sub(s.width())))
+}
+
+/// The table a clerk reads at the end: one row per department.
+fn summary(reports: &[Report]) {
+    let names: Vec<String> = reports.iter().map(Report::name).collect();
+    let w = names.iter().map(|n| n.width()).max().unwrap_or(4).max(4);
+    anstream::println!("{}  {}  错误  警告  输出", pad("部门", w), pad("状态", 8));
+    for (r, name) in reports.iter().zip(&names) {
+        let style = if r.status.ok() { OK } else { BAD };
+        let outs = if r.outputs.is_empty() {
+            r.input.display().to_string()
+        } else {
+            r.outputs
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join("、")
+        };
+        anstream::println!(
+            "{}  {style}{}{style:#}  {:>4}  {:>4}  {}",
+            pad(name, w),
+            pad(r.status.label(), 8),
+            r.errors,
+            r.warnings,
+            outs
+        );
+    }
+}

@@ -1,0 +1,260 @@
+//! `jixiao batch` and `jixiao render` as a user runs them, in temp folders.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+
+use crate::support::*;
+
+fn jixiao(dir: &Path) -> Command {
+    let mut c = Command::cargo_bin("jixiao").unwrap();
+    c.current_dir(dir);
+    c
+}
+
+/// A data folder with `n` valid departments (in two subfolders) and the
+/// given broken files.
+fn town(n: usize, broken: &[(&str, String)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..n {
+        let sub = if i % 2 == 0 { "2024" } else { "2024/二组" };
+        let path = dir
+            .path()
+            .join("data")
+            .join(sub)
+            .join(format!("部门{i}.toml"));
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, department(&format!("第{i}办公室"))).unwrap();
+    }
+    for (name, text) in broken {
+        std::fs::write(dir.path().join("data/2024").join(name), text).unwrap();
+    }
+    dir
+}
+
+fn outputs(dir: &Path, ext: &str) -> Vec<String> {
+    let mut v = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|e| e == ext) {
+                v.push(p.strip_prefix(dir).unwrap().display().to_string());
+            }
+        }
+    }
+    v.sort();
+    v
+}
+
+#[test]
+fn a_broken_file_costs_only_itself() {
+    let broken = seed_with("fiscal_funds = 1046.80", "fiscal_funds = 1047.80");
+    let t = town(3, &[("坏.toml", broken)]);
+    let out = jixiao(t.path())
+        .args(["batch", "--quiet"])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stdout.contains("坏") && stdout.contains("数据有误"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("共 4 个部门：3 个已生成，1 个失败"),
+        "{stdout}"
+    );
+    assert!(stderr.contains("坏.toml:17:16"), "{stderr}");
+    let pdfs = outputs(&t.path().join("out"), "pdf");
+    assert!(pdfs.contains(&"2024/部门0.pdf".to_string()), "{pdfs:?}");
+    assert!(
+        pdfs.contains(&"2024/二组/部门1.pdf".to_string()),
+        "{pdfs:?}"
+    );
+    assert!(!pdfs.iter().any(|p| p.contains("坏")), "{pdfs:?}");
+    assert_eq!(
+        outputs(&t.path().join("out"), "xlsx").len(),
+        3 + 1,
+        "3 departments + the town workbook"
+    );
+    assert!(temp_files(&t.path().join("out")).is_empty());
+}
+
+#[test]
+fn a_clean_batch_exits_0_and_a_rerun_replaces_outputs() {
+    let t = town(2, &[]);
+    jixiao(t.path()).args(["batch", "--quiet"]).assert().code(0);
+    let first = std::fs::read(t.path().join("out/2024/部门0.pdf")).unwrap();
+    jixiao(t.path())
+        .args(["batch", "--quiet", "--jobs", "1"])
+        .assert()
+        .code(0);
+    let second = std::fs::read(t.path().join("out/2024/部门0.pdf")).unwrap();
+    assert!(first == second, "the same data gives the same PDF");
+    assert!(temp_files(&t.path().join("out")).is_empty());
+}
+
+#[test]
+fn shards_cover_every_file_exactly_once() {
+    let t = town(9, &[]);
+    let mut all = Vec::new();
+    for k in 1..=3 {
+        let out = format!("shard{k}");
+        jixiao(t.path())
+            .args([
+                "batch",
+                "--quiet",
+                "--format",
+                "pdf",
+                "--shard",
+                &format!("{k}/3"),
+                "-o",
+                &out,
+            ])
+            .assert()
+            .code(0);
+        let got = outputs(&t.path().join(&out), "pdf");
+        assert!(
+            !got.iter().any(|p| p.contains("合订本")),
+            "no combined outputs in a shard"
+        );
+        all.extend(got);
+    }
+    all.sort();
+    let mut expected = outputs(&t.path().join("data"), "toml");
+    for e in &mut expected {
+        *e = e.replace(".toml", ".pdf");
+    }
+    expected.sort();
+    assert_eq!(all, expected);
+}
+
+#[test]
+fn the_town_outputs_hold_every_department() {
+    use calamine::Reader;
+    let t = town(3, &[]);
+    jixiao(t.path()).args(["batch", "--quiet"]).assert().code(0);
+    let book = t.path().join("out/2024年大朗镇汇总.xlsx");
+    let mut wb: calamine::Xlsx<_> = calamine::open_workbook(&book).unwrap();
+    let names = wb.sheet_names();
+    assert_eq!(names.len(), 4, "{names:?}");
+    assert_eq!(names[0], "汇总");
+    let summary = wb.worksheet_range("汇总").unwrap();
+    let col0: Vec<String> = summary.rows().map(|r| r[0].to_string()).collect();
+    for i in 0..3 {
+        assert!(
+            col0.contains(&format!("东莞市大朗镇第{i}办公室")),
+            "{col0:?}"
+        );
+    }
+    assert_eq!(col0.last().unwrap(), "合计");
+    // The totals row adds up (3 × 1,046.80 万元 of 财政拨款, column F).
+    let total = summary.rows().last().unwrap()[5].clone();
+    assert_eq!(total.to_string(), "3140.4", "{total:?}");
+
+    let volume = t.path().join("out/2024年大朗镇合订本.pdf");
+    let text = std::process::Command::new("pdftotext")
+        .arg(&volume)
+        .arg("-")
+        .output()
+        .unwrap();
+    // Typst sets a thin space between Chinese and digits; compare without spaces.
+    let text: String = String::from_utf8(text.stdout)
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    assert!(text.contains("目录"), "a contents page");
+    for i in 0..3 {
+        assert!(
+            text.matches(&format!("东莞市大朗镇第{i}办公室")).count() >= 2,
+            "listed and drawn"
+        );
+    }
+    let info = std::process::Command::new("pdfinfo")
+        .arg(&volume)
+        .output()
+        .unwrap();
+    let info = String::from_utf8(info.stdout).unwrap();
+    assert!(info.contains("合订本"), "{info}");
+}
+
+#[test]
+fn usage_errors_exit_2_and_help_has_examples() {
+    let t = tempfile::tempdir().unwrap();
+    jixiao(t.path())
+        .args(["batch", "--shard", "5/3"])
+        .assert()
+        .code(2);
+    jixiao(t.path())
+        .args(["batch", "--no-such-flag"])
+        .assert()
+        .code(2);
+    let out = jixiao(t.path())
+        .args(["batch", "--help"])
+        .assert()
+        .code(0)
+        .get_output()
+        .clone();
+    assert!(String::from_utf8(out.stdout).unwrap().contains("例："));
+    let out = jixiao(t.path())
+        .args(["completions", "bash"])
+        .assert()
+        .code(0)
+        .get_output()
+        .clone();
+    assert!(String::from_utf8(out.stdout).unwrap().contains("jixiao"));
+    jixiao(t.path()).arg("--version").assert().code(0);
+}
+
+#[test]
+fn render_writes_pdf_and_xlsx_beside_each_other() {
+    let t = town(1, &[]);
+    let out = jixiao(t.path())
+        .args(["render", "data/2024/部门0.toml"])
+        .assert()
+        .code(0)
+        .get_output()
+        .clone();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.contains("out/2024/部门0.pdf"), "{stdout}");
+    assert!(t.path().join("out/2024/部门0.pdf").is_file());
+    assert!(t.path().join("out/2024/部门0.xlsx").is_file());
+    jixiao(t.path())
+        .args([
+            "render",
+            "--format",
+            "pdf",
+            "data/2024/部门0.toml",
+            "-o",
+            "only-pdf",
+        ])
+        .assert()
+        .code(0);
+    assert_eq!(outputs(&t.path().join("only-pdf"), "pdf"), ["部门0.pdf"]);
+    assert!(outputs(&t.path().join("only-pdf"), "xlsx").is_empty());
+}
+
+#[test]
+fn an_invalid_file_renders_nothing_and_keeps_old_outputs() {
+    let t = town(1, &[]);
+    jixiao(t.path())
+        .args(["render", "data/2024/部门0.toml"])
+        .assert()
+        .code(0);
+    let before = std::fs::read(t.path().join("out/2024/部门0.pdf")).unwrap();
+    std::fs::write(
+        t.path().join("data/2024/部门0.toml"),
+        seed_with("fiscal_funds = 1046.80", "fiscal_funds = 1047.80"),
+    )
+    .unwrap();
+    jixiao(t.path())
+        .args(["render", "data/2024/部门0.toml"])
+        .assert()
+        .code(1);
+    assert!(before == std::fs::read(t.path().join("out/2024/部门0.pdf")).unwrap());
+}

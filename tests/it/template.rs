@@ -1,0 +1,74 @@
+//! Templates stay in their box: a user's `--template` reads only its own
+//! folder and the data jixiao serves; packages are refused without network.
+
+use assert_cmd::Command;
+
+use crate::support::*;
+
+fn render_with(template: &str, extra: &[(&str, &str)]) -> (i32, String, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let tdir = dir.path().join("tpl");
+    std::fs::create_dir_all(&tdir).unwrap();
+    std::fs::write(tdir.join("mine.typ"), template).unwrap();
+    for (name, text) in extra {
+        std::fs::write(tdir.join(name), text).unwrap();
+    }
+    std::fs::write(dir.path().join("secret.txt"), "top secret").unwrap();
+    std::fs::copy(seed_path(), dir.path().join("form.toml")).unwrap();
+    let out = Command::cargo_bin("jixiao")
+        .unwrap()
+        .current_dir(dir.path())
+        .args([
+            "render",
+            "--format",
+            "pdf",
+            "--template",
+            "tpl/mine.typ",
+            "form.toml",
+            "-o",
+            "out",
+        ])
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.code().unwrap_or(-1), text, dir)
+}
+
+#[test]
+fn a_user_template_reads_the_data_and_its_own_folder() {
+    let (code, text, dir) = render_with(
+        "#import \"helper.typ\": greet\n#let d = json(\"/data.json\")\n#greet(d.department)",
+        &[("helper.typ", "#let greet(x) = [部门：#x]")],
+    );
+    assert_eq!(code, 0, "{text}");
+    assert!(dir.path().join("out/form.pdf").is_file());
+}
+
+#[test]
+fn reading_outside_the_template_folder_fails_clearly() {
+    for path in ["/etc/passwd", "../secret.txt", "/../secret.txt"] {
+        let (code, text, dir) = render_with(&format!("#read(\"{path}\")"), &[]);
+        assert_eq!(code, 1, "{path}: {text}");
+        assert!(text.contains("模板出错"), "{path}: {text}");
+        assert!(
+            !text.contains("top secret") && !text.contains("root:"),
+            "{text}"
+        );
+        assert!(!dir.path().join("out/form.pdf").exists());
+    }
+}
+
+#[test]
+fn packages_are_refused_without_network() {
+    let (code, text, _dir) = render_with("#import \"@preview/cetz:0.3.0\": canvas\nhi", &[]);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("不支持下载或使用包"), "{text}");
+}
+
+#[test]
+fn template_errors_point_at_the_template_line() {
+    let (code, text, _dir) = render_with("第一行\n#let x = (1 +\n", &[]);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("tpl/mine.typ:2:"), "{text}");
+}
