@@ -169,6 +169,22 @@ fn process_inner(job: &Job, ts: &Typesetter, opts: &Options) -> Report {
         return report;
     };
 
+    // A character no font has is a data mistake: point at its line.
+    let missing = ts.unrenderable(&doc);
+    if !missing.is_empty() && opts.format.pdf() {
+        for (c, field) in missing {
+            let mut d = crate::render::pdf::no_glyph(c, &field);
+            if let Some(at) = report.source.find(c) {
+                d = d.at(at..at + c.len_utf8());
+            }
+            report.diagnostics.push(d);
+            report.errors += 1;
+        }
+        report.status = Status::RenderFailed;
+        report.document = Some(doc);
+        return report;
+    }
+
     // Render everything to bytes first: a failure writes nothing at all.
     let mut outputs: Vec<(PathBuf, Vec<u8>)> = Vec::new();
     if opts.format.pdf() {

@@ -78,24 +78,12 @@ fn split_titles(v: &mut serde_json::Value) {
 
 /// Loads one form from its bytes. Never panics, whatever the bytes.
 pub fn load(bytes: &[u8]) -> Loaded {
+    // A UTF-8 byte order mark (Notepad writes one) is fine; CRLF line ends
+    // are fine too (TOML accepts them, text folding drops the CR).
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let source = match std::str::from_utf8(bytes) {
         Ok(s) => s.to_string(),
-        Err(e) => {
-            let lossy = String::from_utf8_lossy(bytes).into_owned();
-            let at = e.valid_up_to();
-            // Report at the first replacement character of the lossy text.
-            let pos = lossy.find('\u{FFFD}').unwrap_or(0);
-            let d = Diagnostic::error(format!(
-                "文件不是 UTF-8 编码（第 {} 个字节起无法识别）",
-                at + 1
-            ))
-            .at(pos..pos + '\u{FFFD}'.len_utf8())
-            .field("文件编码")
-            .label("无法识别的字节")
-            .note("请用编辑器“另存为”UTF-8 编码（记事本：编码选 UTF-8；WPS/VS Code 同理）后再检查");
-            return Loaded::failed(lossy, vec![d]);
-        }
+        Err(e) => return not_utf8(bytes, e.valid_up_to()),
     };
     if source
         .lines()
@@ -128,6 +116,68 @@ pub fn load(bytes: &[u8]) -> Loaded {
         document,
         diagnostics: rules,
     }
+}
+
+/// Files from Chinese Windows editors are often GBK/GB18030 ("ANSI") or
+/// UTF-16 ("Unicode"). They are refused, not guessed at: a wrong guess would
+/// put wrong characters on an official form. The message says how to re-save.
+fn not_utf8(bytes: &[u8], valid_up_to: usize) -> Loaded {
+    const RESAVE: &str =
+        "请用编辑器“另存为”UTF-8 编码后再检查：记事本选“编码：UTF-8”；WPS 文字/VS Code 选 UTF-8";
+    let lossy = String::from_utf8_lossy(bytes).into_owned();
+    let (what, at) = if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
+        (
+            "文件是 UTF-16 编码（记事本的“Unicode”），不是 UTF-8".to_string(),
+            0..0,
+        )
+    } else {
+        let pos = lossy.find('\u{FFFD}').unwrap_or(0);
+        let kind = if looks_like_gb18030(bytes) {
+            "文件看起来是 GBK/GB18030 编码（中文 Windows 的“ANSI”），不是 UTF-8"
+        } else {
+            "文件不是 UTF-8 编码"
+        };
+        (
+            format!("{kind}（第 {} 个字节起无法识别）", valid_up_to + 1),
+            pos..pos + '\u{FFFD}'.len_utf8(),
+        )
+    };
+    let d = Diagnostic::error(what)
+        .at(at)
+        .field("文件编码")
+        .label("无法识别的字节")
+        .note(RESAVE);
+    Loaded::failed(lossy, vec![d])
+}
+
+/// Whether every non-ASCII byte sequence is a well-formed GB18030 code
+/// (two bytes `81–FE 40–FE` but not `7F`, or four bytes `81–FE 30–39 81–FE
+/// 30–39`), with at least one of them.
+pub fn looks_like_gb18030(bytes: &[u8]) -> bool {
+    let mut i = 0;
+    let mut seen = false;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b < 0x80 {
+            i += 1;
+            continue;
+        }
+        let lead = (0x81..=0xFE).contains(&b);
+        let next = bytes.get(i + 1).copied().unwrap_or(0);
+        if lead && (0x40..=0xFE).contains(&next) && next != 0x7F {
+            i += 2;
+        } else if lead
+            && (0x30..=0x39).contains(&next)
+            && bytes.get(i + 2).is_some_and(|c| (0x81..=0xFE).contains(c))
+            && bytes.get(i + 3).is_some_and(|c| (0x30..=0x39).contains(c))
+        {
+            i += 4;
+        } else {
+            return false;
+        }
+        seen = true;
+    }
+    seen
 }
 
 fn toml_error(e: &toml::de::Error) -> Diagnostic {

@@ -151,8 +151,39 @@ impl Rules<'_> {
         self.diagnostics.push(d);
     }
 
+    /// Characters a form must not carry: control characters (which XML 1.0,
+    /// and so every workbook, forbids), direction overrides (which make the
+    /// text shown differ from the text stored) and invisible zero-width ones.
+    fn invisible(&mut self, text: &str, span: std::ops::Range<usize>, field: &str) {
+        for c in text.chars() {
+            let code = c as u32;
+            let (error, what) = match c {
+                '\n' | '\r' | '\t' => continue,
+                c if c.is_control() => (true, "不可见的控制字符"),
+                '\u{FFFE}' | '\u{FFFF}' => (true, "无效字符"),
+                '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => (true, "文字方向控制字符"),
+                '\u{200B}'..='\u{200F}' | '\u{2060}' | '\u{FEFF}' => (false, "看不见的零宽字符"),
+                _ => continue,
+            };
+            let message = format!("“{field}”中有{what} U+{code:04X}");
+            let d = if error {
+                Diagnostic::error(message)
+            } else {
+                Diagnostic::warning(message)
+            };
+            self.push(
+                d.at(span.clone())
+                    .field(field)
+                    .label(format!("这段文字含有 U+{code:04X}"))
+                    .note("多半是从网页或其他文件复制时带进来的；请删掉后重新输入这段文字"),
+            );
+            return;
+        }
+    }
+
     /// A required text: folded, and not empty.
     fn text(&mut self, s: &Spanned<String>, field: &str) -> String {
+        self.invisible(s.get_ref(), s.span(), field);
         let folded = fold(s.get_ref());
         if folded.is_empty() {
             self.push(
@@ -180,6 +211,7 @@ impl Rules<'_> {
             raw::Text::Items(items) => {
                 let mut out = Vec::with_capacity(items.len());
                 for (i, s) in items.iter().enumerate() {
+                    self.invisible(s, t.span(), field);
                     let f = fold(s);
                     if f.is_empty() {
                         self.push(

@@ -291,30 +291,42 @@ impl Typesetter {
         })
     }
 
-    /// Every character of every text must be in a declared font: Typst would
-    /// otherwise draw an empty box (tofu) without a word.
-    fn check_glyphs(&self, doc: &Document) -> Result<(), Vec<Diagnostic>> {
-        let mut errors = Vec::new();
-        let mut seen = HashMap::new();
+    /// The characters of a document no declared font has, each once, with
+    /// the field it is first in. Typst would otherwise draw an empty box
+    /// (tofu) without a word.
+    pub fn unrenderable(&self, doc: &Document) -> Vec<(char, String)> {
+        let mut found = Vec::new();
+        let mut seen: HashMap<(char, bool), bool> = HashMap::new();
         let title = doc.town.chars().chain("部门整体预算绩效目标表".chars());
-        for c in title.filter(|c| fonts::needs_glyph(*c)) {
-            if !*seen
-                .entry((c, true))
-                .or_insert_with(|| self.font_set.title_covers(c))
-            {
-                errors.push(no_glyph(c, "镇（街道）名称（标题）"));
-            }
-        }
-        for (field, text) in view::texts(doc) {
-            for c in text.chars().filter(|c| fonts::needs_glyph(*c)) {
-                if !*seen
-                    .entry((c, false))
-                    .or_insert_with(|| self.font_set.body_covers(c))
-                {
-                    errors.push(no_glyph(c, &field));
+        let fields = title
+            .map(|c| (c, true, "镇（街道）名称（标题）".to_string()))
+            .chain(view::texts(doc).into_iter().flat_map(|(field, text)| {
+                text.chars()
+                    .map(move |c| (c, false, field.clone()))
+                    .collect::<Vec<_>>()
+            }));
+        for (c, is_title, field) in fields.filter(|(c, _, _)| fonts::needs_glyph(*c)) {
+            let ok = seen.entry((c, is_title)).or_insert_with(|| {
+                if is_title {
+                    self.font_set.title_covers(c)
+                } else {
+                    self.font_set.body_covers(c)
                 }
+            });
+            if !*ok {
+                *ok = true; // report each character once
+                found.push((c, field));
             }
         }
+        found
+    }
+
+    fn check_glyphs(&self, doc: &Document) -> Result<(), Vec<Diagnostic>> {
+        let errors: Vec<Diagnostic> = self
+            .unrenderable(doc)
+            .into_iter()
+            .map(|(c, field)| no_glyph(c, &field))
+            .collect();
         if errors.is_empty() {
             Ok(())
         } else {
@@ -379,7 +391,8 @@ impl Typesetter {
     }
 }
 
-fn no_glyph(c: char, field: &str) -> Diagnostic {
+/// The error for a character no font has, in the form's words.
+pub fn no_glyph(c: char, field: &str) -> Diagnostic {
     Diagnostic::error(format!(
         "“{field}”中的字符“{c}”（U+{:04X}）没有字体可以显示",
         c as u32

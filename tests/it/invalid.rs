@@ -96,7 +96,7 @@ case!(empty_file, [(Error, 0, "文件")], "文件是空的");
 case!(
     non_utf8,
     [(Error, 2, "文件编码")],
-    "不是 UTF-8 编码",
+    "GBK/GB18030",
     "另存为”UTF-8"
 );
 

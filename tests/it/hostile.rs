@@ -1,0 +1,256 @@
+//! Hostile and unlucky input: encodings, invisible and unrenderable
+//! characters, sizes, and a file system that says no. Each case ends in a
+//! clear message and harms no output.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+
+use crate::support::*;
+
+fn jixiao(dir: &Path) -> Command {
+    let mut c = Command::cargo_bin("jixiao").unwrap();
+    c.current_dir(dir);
+    c
+}
+
+fn message_of(bytes: &[u8]) -> String {
+    let l = jixiao::model::load(bytes);
+    assert!(l.document.is_none());
+    jixiao::diagnostic::render("f.toml", &l.source, &l.diagnostics)
+}
+
+#[test]
+fn gbk_is_recognised_and_refused_with_how_to_resave() {
+    let gbk = std::fs::read(root().join("tests/fixtures/invalid/non_utf8.toml")).unwrap();
+    assert!(jixiao::model::looks_like_gb18030(&gbk));
+    let text = message_of(&gbk);
+    assert!(text.contains("GBK/GB18030"), "{text}");
+    assert!(text.contains("另存为”UTF-8"), "{text}");
+}
+
+#[test]
+fn utf16_and_other_bytes_get_their_own_message() {
+    let utf16: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(
+            "town = \"大朗镇\""
+                .encode_utf16()
+                .flat_map(u16::to_le_bytes),
+        )
+        .collect();
+    assert!(message_of(&utf16).contains("UTF-16"));
+    let latin1 = b"town = \"caf\xe9\"\n";
+    let text = message_of(latin1);
+    assert!(
+        text.contains("不是 UTF-8") && !text.contains("GBK"),
+        "{text}"
+    );
+}
+
+#[test]
+fn control_and_direction_characters_are_errors_with_their_line() {
+    for (escape, code) in [
+        ("\\u0007", "U+0007"),
+        ("\\u202E", "U+202E"),
+        ("\\u001B", "U+001B"),
+    ] {
+        let src = seed_with(
+            "name = \"补贴数量\"",
+            &format!("name = \"补贴{escape}数量\""),
+        );
+        let l = load_str(&src);
+        assert_eq!(l.errors(), 1, "{:#?}", l.diagnostics);
+        let d = &l.diagnostics[0];
+        assert!(d.message.contains(code), "{}", d.message);
+        assert_eq!(d.line_col(&l.source).unwrap().0, 119, "{}", d.message);
+    }
+}
+
+#[test]
+fn zero_width_characters_warn_but_render() {
+    let src = seed_with("name = \"补贴数量\"", "name = \"补贴\u{200B}数量\"");
+    let l = load_str(&src);
+    assert_eq!((l.errors(), l.warnings()), (0, 1), "{:#?}", l.diagnostics);
+    assert!(l.diagnostics[0].message.contains("零宽字符"));
+}
+
+#[test]
+fn emoji_and_extension_b_are_reported_with_field_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = seed_with("name = \"补贴数量\"", "name = \"补贴数量😀\"").replacen(
+        "name = \"聘请人数\"",
+        "name = \"聘请𠀀人数\"",
+        1,
+    );
+    std::fs::write(dir.path().join("f.toml"), src).unwrap();
+    let out = jixiao(dir.path())
+        .args(["render", "f.toml", "-o", "out"])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("“😀”（U+1F600）") && stderr.contains("f.toml:119:"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("“𠀀”（U+20000）") && stderr.contains("f.toml:135:"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("三级指标"), "{stderr}");
+    assert!(!dir.path().join("out").exists(), "nothing written");
+}
+
+#[test]
+fn output_folder_that_is_a_file_or_a_full_disk_fails_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(seed_path(), dir.path().join("f.toml")).unwrap();
+    std::fs::write(dir.path().join("occupied"), "x").unwrap();
+    let out = jixiao(dir.path())
+        .args(["render", "f.toml", "-o", "occupied"])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("无法创建文件夹“occupied”"), "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("occupied")).unwrap(),
+        "x"
+    );
+
+    // /dev/full: every write fails with "no space left".
+    if Path::new("/dev/full").exists() {
+        let err = jixiao::files::write_atomic(Path::new("/dev/full/x.pdf"), b"data").unwrap_err();
+        assert!(format!("{err:#}").contains("无法"), "{err:#}");
+        // A full disk is reported in words a clerk knows.
+        use std::io::Write;
+        let mut full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let err = full
+            .write_all(&[0; 1 << 16])
+            .and_then(|()| full.sync_all())
+            .unwrap_err();
+        assert!(
+            jixiao::files::describe_io(&err).contains("磁盘已满"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn a_data_folder_with_loops_hidden_and_foreign_files_is_walked_safely() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(data.join("有 空格 的 文件夹")).unwrap();
+    std::fs::create_dir_all(data.join(".hidden")).unwrap();
+    std::fs::copy(seed_path(), data.join("有 空格 的 文件夹/党建 办.toml")).unwrap();
+    std::fs::copy(seed_path(), data.join(".hidden/x.toml")).unwrap();
+    std::fs::copy(seed_path(), data.join(".隐藏.toml")).unwrap();
+    std::fs::write(data.join("说明.docx"), "not a form").unwrap();
+    std::fs::write(data.join("~$锁.toml.bak"), "x").unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&data, data.join("loop")).unwrap();
+    let out = jixiao(dir.path())
+        .args(["batch", "--quiet"])
+        .assert()
+        .code(0)
+        .get_output()
+        .clone();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.contains("共 1 个部门"), "{stdout}");
+    assert!(
+        dir.path()
+            .join("out/有 空格 的 文件夹/党建 办.pdf")
+            .is_file()
+    );
+}
+
+#[test]
+fn two_batches_writing_one_folder_leave_only_whole_files() {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..6 {
+        std::fs::create_dir_all(dir.path().join("data")).unwrap();
+        std::fs::write(
+            dir.path().join(format!("data/{i}.toml")),
+            department(&format!("第{i}办公室")),
+        )
+        .unwrap();
+    }
+    let spawn = || {
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("jixiao"))
+            .current_dir(dir.path())
+            .args(["batch", "--quiet", "--jobs", "1"])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let (mut a, mut b) = (spawn(), spawn());
+    assert!(a.wait().unwrap().success());
+    assert!(b.wait().unwrap().success());
+    assert!(temp_files(&dir.path().join("out")).is_empty());
+    for i in 0..6 {
+        let pdf = std::fs::read(dir.path().join(format!("out/{i}.pdf"))).unwrap();
+        assert!(pdf.starts_with(b"%PDF-") && pdf.trim_ascii_end().ends_with(b"%%EOF"));
+    }
+}
+
+#[test]
+fn sigint_stops_cleanly_without_temp_files() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("data")).unwrap();
+    for i in 0..40 {
+        std::fs::write(
+            dir.path().join(format!("data/{i:02}.toml")),
+            department(&format!("第{i}办公室")),
+        )
+        .unwrap();
+    }
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("jixiao"))
+        .current_dir(dir.path())
+        .args(["batch", "--quiet", "--jobs", "1"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until it has written something, then interrupt it.
+    let first = dir.path().join("out/00.pdf");
+    for _ in 0..600 {
+        if first.exists() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("已中断"), "{stderr}");
+    assert!(temp_files(&dir.path().join("out")).is_empty());
+    let written: Vec<_> = std::fs::read_dir(dir.path().join("out"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "pdf"))
+        .collect();
+    assert!(
+        !written.is_empty() && written.len() < 40,
+        "{}",
+        written.len()
+    );
+    for p in written {
+        let pdf = std::fs::read(&p).unwrap();
+        assert!(
+            pdf.trim_ascii_end().ends_with(b"%%EOF"),
+            "{} is truncated",
+            p.display()
+        );
+    }
+}
