@@ -63,7 +63,8 @@ pub enum Status {
     Done,
     /// The data has errors: nothing rendered.
     Invalid,
-    /// The data is fine but the PDF or workbook could not be made.
+    /// The data is fine but the PDF or the workbook could not be made (the
+    /// other may have been written).
     RenderFailed,
     /// Rendered, but an output could not be written.
     WriteFailed,
@@ -169,66 +170,81 @@ fn process_inner(job: &Job, ts: &Typesetter, opts: &Options) -> Report {
         return report;
     };
 
-    // A character no font has is a data mistake: point at its line.
-    let missing = ts.unrenderable(&doc);
-    if !missing.is_empty() && opts.format.pdf() {
-        for (c, field) in missing {
-            let mut d = crate::render::pdf::no_glyph(c, &field);
-            if let Some(at) = report.source.find(c) {
-                d = d.at(at..at + c.len_utf8());
-            }
-            report.diagnostics.push(d);
-            report.errors += 1;
-        }
-        report.status = Status::RenderFailed;
-        report.document = Some(doc);
-        return report;
-    }
-
-    // Render everything to bytes first: a failure writes nothing at all.
-    let mut outputs: Vec<(PathBuf, Vec<u8>)> = Vec::new();
+    // Each format is made and written on its own: a workbook that cannot
+    // hold a 50,000-character text does not cost the department its PDF.
+    let mut failed = false;
     if opts.format.pdf() {
-        match ts.render(&doc, &opts.pdf) {
+        match render_pdf(ts, &doc, &report.source, opts) {
             Ok(r) => {
                 report.pages = r.pages;
                 report.warnings += r.warnings.len();
                 report.diagnostics.extend(r.warnings);
-                outputs.push((job.stem.with_extension("pdf"), r.pdf));
+                failed |= !write(&mut report, job.stem.with_extension("pdf"), &r.pdf);
             }
             Err(errors) => {
                 report.errors += errors.len();
                 report.diagnostics.extend(errors);
-                report.status = Status::RenderFailed;
-                report.document = Some(doc);
-                return report;
+                failed = true;
             }
         }
     }
     if opts.format.xlsx() {
         match crate::render::xlsx::workbook(&doc) {
-            Ok(bytes) => outputs.push((job.stem.with_extension("xlsx"), bytes)),
+            Ok(bytes) => failed |= !write(&mut report, job.stem.with_extension("xlsx"), &bytes),
             Err(e) => {
                 report.errors += 1;
                 report
                     .diagnostics
                     .push(Diagnostic::error(format!("生成 Excel 工作簿失败：{e}")));
-                report.status = Status::RenderFailed;
-                report.document = Some(doc);
-                return report;
+                failed = true;
             }
         }
     }
     report.document = Some(doc);
-    for (path, bytes) in outputs {
-        if let Err(e) = files::write_atomic(&path, &bytes) {
-            report.status = Status::WriteFailed;
-            report.failure = Some(format!("{e:#}"));
-            return report;
-        }
-        report.outputs.push(path);
-    }
-    report.status = Status::Done;
+    report.status = match (failed, report.failure.is_some()) {
+        (false, _) => Status::Done,
+        (true, true) => Status::WriteFailed,
+        (true, false) => Status::RenderFailed,
+    };
     report
+}
+
+/// The PDF, after making sure every character has a font: one that has
+/// none is a data mistake, reported at the line it is on.
+fn render_pdf(
+    ts: &Typesetter,
+    doc: &Document,
+    source: &str,
+    opts: &Options,
+) -> Result<crate::render::pdf::Rendered, Vec<Diagnostic>> {
+    let missing = ts.unrenderable(doc);
+    if !missing.is_empty() {
+        return Err(missing
+            .into_iter()
+            .map(|(c, field)| {
+                let d = crate::render::pdf::no_glyph(c, &field);
+                match source.find(c) {
+                    Some(at) => d.at(at..at + c.len_utf8()),
+                    None => d,
+                }
+            })
+            .collect());
+    }
+    ts.render(doc, &opts.pdf)
+}
+
+/// Writes one output atomically; on failure records why and returns false.
+fn write(report: &mut Report, path: PathBuf, bytes: &[u8]) -> bool {
+    match files::write_atomic(&path, bytes) {
+        Ok(()) => {
+            report.outputs.push(path);
+            true
+        }
+        Err(e) => {
+            report.failure = Some(format!("{e:#}"));
+            false
+        }
+    }
 }
 
 /// Processes `jobs` on `threads` workers; `on_done` sees each report as it

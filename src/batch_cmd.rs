@@ -225,8 +225,14 @@ fn line(r: &Report) {
         let outs: Vec<String> = r.outputs.iter().map(|p| p.display().to_string()).collect();
         anstream::println!("{OK}✓{OK:#} {shown} → {}", outs.join("、"));
     } else {
+        let written = if r.outputs.is_empty() {
+            "未写入任何文件".to_string()
+        } else {
+            let outs: Vec<String> = r.outputs.iter().map(|p| p.display().to_string()).collect();
+            format!("只写入了 {}", outs.join("、"))
+        };
         anstream::println!(
-            "{BAD}✗{BAD:#} {shown}：{}（{} 个错误），未写入任何文件",
+            "{BAD}✗{BAD:#} {shown}：{}（{} 个错误），{written}",
             r.status.label(),
             r.errors
         );

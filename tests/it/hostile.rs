@@ -100,7 +100,10 @@ fn emoji_and_extension_b_are_reported_with_field_and_line() {
         "{stderr}"
     );
     assert!(stderr.contains("三级指标"), "{stderr}");
-    assert!(!dir.path().join("out").exists(), "nothing written");
+    assert!(
+        !dir.path().join("out/f.pdf").exists(),
+        "no PDF with empty boxes"
+    );
 }
 
 #[test]
@@ -252,5 +255,90 @@ fn sigint_stops_cleanly_without_temp_files() {
             "{} is truncated",
             p.display()
         );
+    }
+}
+
+/// The seed with its other task's target replaced by `n` characters.
+fn with_long_text(n: usize) -> String {
+    let long: String = "长文本".chars().cycle().take(n).collect();
+    seed_with(
+        "target = \"保障基本支出, 维持部门正常运转。\"",
+        &format!("target = \"{long}\""),
+    )
+}
+
+#[test]
+fn a_50000_character_text_breaks_across_pages_and_the_workbook_says_why_not() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("long.toml"), with_long_text(50_000)).unwrap();
+    let out = jixiao(dir.path())
+        .args(["render", "long.toml", "-o", "out"])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("32767"), "{stderr}");
+    let pdf = std::fs::read(dir.path().join("out/long.pdf")).expect("the PDF is still made");
+    let text = std::process::Command::new("pdftotext")
+        .arg(dir.path().join("out/long.pdf"))
+        .arg("-")
+        .output()
+        .unwrap();
+    let text: String = String::from_utf8(text.stdout)
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    let before = seed_source().matches('长').count()
+        - "保障基本支出, 维持部门正常运转。".matches('长').count();
+    assert_eq!(
+        text.matches('长').count(),
+        before + 50_000usize.div_ceil(3),
+        "every character is on some page"
+    );
+    assert!(pdf.len() > 10_000);
+    assert!(!dir.path().join("out/long.xlsx").exists());
+}
+
+#[test]
+fn a_thousand_indicators_and_two_hundred_tasks_render() {
+    let seed = seed_source();
+    let at = seed.find("[satisfaction]").unwrap();
+    let items: String = (0..969)
+        .map(|i| {
+            format!(
+                "[[indicators.items]]\nname = \"指标{i}\"\nperiod = \"≥90%\"\nannual = \"≥90%\"\n\n"
+            )
+        })
+        .collect();
+    let many_indicators = format!("{}{items}{}", &seed[..at], &seed[at..]);
+    let start = seed.find("\n[[tasks]]").unwrap() + 1;
+    let end = seed.find("# 其他需完成的任务").unwrap();
+    let tasks: String = (0..200)
+        .map(|i| format!("[[tasks]]\nname = \"任务名称{i}\"\ncontent = \"内容\"\namount = 50450.00\ntarget = \"目标\"\n\n"))
+        .collect();
+    let many_tasks = format!("{}{tasks}{}", &seed[..start], &seed[end..]);
+    for (name, src, needle) in [
+        ("ind", many_indicators, "指标968"),
+        ("tasks", many_tasks, "任务200:任务名称199"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("f.toml"), src).unwrap();
+        jixiao(dir.path())
+            .args(["render", "f.toml", "-o", "out"])
+            .assert()
+            .code(0);
+        let text = std::process::Command::new("pdftotext")
+            .arg("-raw")
+            .arg(dir.path().join("out/f.pdf"))
+            .arg("-")
+            .output()
+            .unwrap();
+        let text: String = String::from_utf8(text.stdout)
+            .unwrap()
+            .split_whitespace()
+            .collect();
+        assert!(text.contains(needle), "{name}: {needle} missing");
+        assert!(dir.path().join("out/f.xlsx").is_file());
     }
 }
