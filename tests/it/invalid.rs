@@ -217,7 +217,10 @@ fn crlf_and_byte_order_mark_are_accepted() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, .. ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(256),
+        .. ProptestConfig::default()
+    })]
 
     /// Random edits of the seed — deleting, duplicating or replacing a
     /// stretch of bytes — never panic, and a rejected form never yields a
