@@ -245,23 +245,27 @@ fn workbook(
     Ok(wb.save_to_buffer()?)
 }
 
-/// Excel sheet names are unique case-insensitively and at most 31
-/// characters: two departments whose names share their first 31 characters
-/// get `…(2)`, `…(3)`.
+/// Excel sheet names are unique case-insensitively and at most 31 UTF-16
+/// units: two departments whose names share their first 31 characters get
+/// `…(2)`, `…(3)`.
 pub fn unique_sheet_name(base: &str, used: &[String]) -> String {
     let taken = |n: &str| used.iter().any(|u| u.to_lowercase() == n.to_lowercase());
-    if !taken(base) {
-        return base.to_string();
-    }
-    for k in 2.. {
+    let mut name = base.to_string();
+    let mut k = 1;
+    while taken(&name) {
+        k += 1;
         let suffix = format!("({k})");
-        let keep = 31 - suffix.chars().count();
-        let name: String = base.chars().take(keep).chain(suffix.chars()).collect();
-        if !taken(&name) {
-            return name;
-        }
+        let mut units = suffix.len();
+        name = base
+            .chars()
+            .take_while(|c| {
+                units += c.len_utf16();
+                units <= 31
+            })
+            .collect::<String>()
+            + &suffix;
     }
-    unreachable!("some suffix is always free")
+    name
 }
 
 #[cfg(test)]
@@ -275,10 +279,15 @@ mod tests {
         let used = vec![a.clone()];
         let b = unique_sheet_name(&a, &used);
         assert_ne!(a, b);
-        assert!(b.chars().count() <= 31);
+        assert!(b.encode_utf16().count() <= 31);
         assert!(b.ends_with("(2)"));
         let used = vec![a.clone(), b.clone()];
         assert!(unique_sheet_name(&a, &used).ends_with("(3)"));
         assert_eq!(unique_sheet_name("汇总表", &used), "汇总表");
+        // CJK Extension B characters take two UTF-16 units each.
+        let wide = "𠀀".repeat(15) + "部";
+        let used = vec![wide.clone()];
+        let c = unique_sheet_name(&wide, &used);
+        assert!(c.encode_utf16().count() <= 31 && c.ends_with("(2)"), "{c}");
     }
 }
