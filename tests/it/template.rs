@@ -72,3 +72,11 @@ fn template_errors_point_at_the_template_line() {
     assert_eq!(code, 1, "{text}");
     assert!(text.contains("tpl/mine.typ:2:"), "{text}");
 }
+
+#[test]
+fn template_warnings_are_surfaced() {
+    let (code, text, dir) = render_with("#set text(font: \"没有这个字体\")\n测试", &[]);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("模板警告：unknown font family: 没有这个字体"), "{text}");
+    assert!(dir.path().join("out/form.pdf").is_file());
+}
