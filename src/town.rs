@@ -240,7 +240,7 @@ fn workbook(
         let Some(d) = &r.document else { continue };
         let name = unique_sheet_name(&xlsx::sheet_name(&d.department), &used);
         used.push(name.clone());
-        xlsx::add_sheet(&mut wb, d, &name).map_err(|e| anyhow::anyhow!("{e}"))?;
+        xlsx::add_sheet(&mut wb, d, &name)?;
     }
     Ok(wb.save_to_buffer()?)
 }

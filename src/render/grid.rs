@@ -196,56 +196,55 @@ impl Grid {
 
         let (b, bv) = (&doc.budget, &v.budget);
         g.part1(0, 6, Kind::Label, "预算整体情况");
-        let budget_rows: [(&str, &str, Option<Decimal>, &str, &str, Option<Decimal>); 6] = [
-            ("部门预算支出", "", None, "收入来源", "", None),
+        // Two sub-tables of three rows: a heading row (部门预算支出 |
+        // 预算金额(万元) | 收入来源 | 预算金额(万元)), then two rows of
+        // label | amount | label | amount.
+        let amount = |label, text: &str, n| (label, text.to_string(), n);
+        let halves = [
             (
-                "基本支出",
-                &bv.basic_expense,
-                b.basic_expense,
-                "财政拨款",
-                &bv.fiscal_funds,
-                b.fiscal_funds,
+                ["部门预算支出", "收入来源"],
+                [
+                    [
+                        amount("基本支出", &bv.basic_expense, b.basic_expense),
+                        amount("财政拨款", &bv.fiscal_funds, b.fiscal_funds),
+                    ],
+                    [
+                        amount("项目支出", &bv.project_expense, b.project_expense),
+                        amount("其他资金", &bv.other_funds, b.other_funds),
+                    ],
+                ],
             ),
             (
-                "项目支出",
-                &bv.project_expense,
-                b.project_expense,
-                "其他资金",
-                &bv.other_funds,
-                b.other_funds,
-            ),
-            ("事业发展性支出", "", None, "按预算级次划分", "", None),
-            (
-                "财政专项资金",
-                &bv.special_funds,
-                b.special_funds,
-                "市本级使用资金",
-                &bv.city_level,
-                b.city_level,
-            ),
-            (
-                "其他事业发展性支出",
-                &bv.other_development,
-                b.other_development,
-                "拟用于对下转移支付资金",
-                &bv.transfer,
-                b.transfer,
+                ["事业发展性支出", "按预算级次划分"],
+                [
+                    [
+                        amount("财政专项资金", &bv.special_funds, b.special_funds),
+                        amount("市本级使用资金", &bv.city_level, b.city_level),
+                    ],
+                    [
+                        amount(
+                            "其他事业发展性支出",
+                            &bv.other_development,
+                            b.other_development,
+                        ),
+                        amount("拟用于对下转移支付资金", &bv.transfer, b.transfer),
+                    ],
+                ],
             ),
         ];
-        for (i, (l1, t1, n1, l2, t2, n2)) in budget_rows.into_iter().enumerate() {
-            // Rows 0 and 3 head the two sub-tables: all four are headings.
-            if i == 0 || i == 3 {
-                g.part1(1, 1, Kind::Header, l1);
-                g.part1(2, 1, Kind::Header, "预算金额(万元)");
-                g.part1(3, 1, Kind::Header, l2);
-                g.part1(4, 1, Kind::Header, "预算金额(万元)");
-            } else {
-                g.part1(1, 1, Kind::Label, l1);
-                g.part1_number(2, Kind::Amount, t1, n1);
-                g.part1(3, 1, Kind::Label, l2);
-                g.part1_number(4, Kind::Amount, t2, n2);
+        for (heads, rows) in halves {
+            for (i, head) in heads.into_iter().enumerate() {
+                g.part1(1 + 2 * i, 1, Kind::Header, head);
+                g.part1(2 + 2 * i, 1, Kind::Header, "预算金额(万元)");
             }
             g.next_row();
+            for row in rows {
+                for (i, (label, text, n)) in row.into_iter().enumerate() {
+                    g.part1(1 + 2 * i, 1, Kind::Label, label);
+                    g.part1_number(2 + 2 * i, Kind::Amount, &text, n);
+                }
+                g.next_row();
+            }
         }
 
         g.part1(0, 1, Kind::Label, "总体绩效目标");

@@ -81,8 +81,8 @@ pub fn properties(doc: &Document) -> DocProperties {
         .set_author(&doc.department)
         .set_company(&doc.town)
         .set_keywords(format!("部门整体预算绩效目标表, {}", doc.year));
-    // Clamped into Excel's date range, so this cannot fail; were it to, the
-    // clock would be used, so the property is set in every case that matters.
+    // Clamped into Excel's date range (1900–9999), so `from_ymd` cannot fail
+    // here; the `Err` arm only keeps this function free of panics.
     let year = u16::try_from(doc.year.clamp(1900, 9999)).unwrap_or(2000);
     match ExcelDateTime::from_ymd(year, 1, 1) {
         Ok(date) => props.set_creation_datetime(&date),

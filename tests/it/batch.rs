@@ -154,7 +154,7 @@ fn the_town_outputs_hold_every_department() {
     }
     assert_eq!(col0.last().unwrap(), "合计");
     // The totals row adds up (3 × 1,046.80 万元 of 财政拨款, column F).
-    let total = summary.rows().last().unwrap()[5].clone();
+    let total = summary.rows().next_back().unwrap()[5].clone();
     assert_eq!(total.to_string(), "3140.4", "{total:?}");
 
     let volume = t.path().join("out/2024年大朗镇合订本.pdf");

@@ -3,8 +3,11 @@
 
 mod batch;
 mod check_cli;
+mod fuzz;
+mod hostile;
 mod invalid;
 mod pdf;
 mod seed;
 mod support;
 mod template;
+mod xlsx;

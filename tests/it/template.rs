@@ -77,6 +77,9 @@ fn template_errors_point_at_the_template_line() {
 fn template_warnings_are_surfaced() {
     let (code, text, dir) = render_with("#set text(font: \"没有这个字体\")\n测试", &[]);
     assert_eq!(code, 0, "{text}");
-    assert!(text.contains("模板警告：unknown font family: 没有这个字体"), "{text}");
+    assert!(
+        text.contains("模板警告：unknown font family: 没有这个字体"),
+        "{text}"
+    );
     assert!(dir.path().join("out/form.pdf").is_file());
 }

@@ -1,0 +1,247 @@
+//! A town batch, end to end: 100 synthetic departments of varied sizes,
+//! PDF + XLSX (+ the town's workbook and volume), by the release binary —
+//! wall time and peak memory — and, side by side in the same run, the same
+//! PDFs made one process per document by the Typst CLI, the way a user
+//! would script it (two at a time on this machine's two cores), when
+//! `TYPST` names a `typst` binary.
+//!
+//! `cargo bench --bench batch` (optionally `-- N` departments).
+//! Targets: 100 departments ≤ 3 s wall, ≤ 300 MB peak; jixiao ≥ 5× the CLI.
+//!
+//! The departments are generated into a temp folder from the seed (never
+//! committed as data): 1–15 key tasks, 8–60 indicators, texts of varied
+//! length, figures that balance so every form passes the check.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+fn seed() -> String {
+    std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/data/2024/党建工作办公室.toml"
+    ))
+    .unwrap()
+}
+
+/// A cheap deterministic generator (xorshift), so every run builds the same town.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+}
+
+/// One synthetic department derived from the seed's texts.
+fn department(i: usize, rng: &mut Rng) -> String {
+    let seed = seed();
+    let head_end = seed.find("[budget]").unwrap();
+    let head = seed[..head_end].replace(
+        "东莞市大朗镇党建工作办公室",
+        &format!("东莞市大朗镇合成部门{i:03}"),
+    );
+    let words =
+        "贯彻落实文件精神，推动全镇基层组织建设全面进步、全面过硬，保障经费按时足额拨付到位。";
+    let text = |rng: &mut Rng| -> String {
+        words
+            .chars()
+            .cycle()
+            .take(10 + rng.next(150) as usize)
+            .collect()
+    };
+
+    let tasks = 1 + rng.next(15) as usize;
+    let mut total_yuan: u64 = 0;
+    let mut body = String::new();
+    for t in 0..tasks {
+        let amount = 100 * (1 + rng.next(50_000)); // whole hundreds of 元: exact in 万元
+        total_yuan += amount;
+        body += &format!(
+            "[[tasks]]\nname = \"合成任务{t}\"\ncontent = [\"{}\", \"{}\"]\namount = {amount}.00\ntarget = \"{}\"\n\n",
+            text(rng),
+            text(rng),
+            text(rng)
+        );
+    }
+    body += "[[other_tasks]]\nname = \"保障部门日常办公运转\"\ncontent = \"按时支付日常公用支出\"\namount = 378000.00\ntarget = \"保障基本支出。\"\n\n";
+    let groups = [
+        ("产出指标", "数量指标"),
+        ("产出指标", "质量指标"),
+        ("产出指标", "时效指标"),
+        ("产出指标", "成本指标"),
+        ("效益指标", "社会效益指标"),
+        ("效益指标", "可持续影响指标"),
+        ("满意度指标", "服务对象满意度指标"),
+    ];
+    let per_group = 1 + rng.next(9) as usize;
+    for (l1, l2) in groups {
+        body += &format!("[[indicators]]\nlevel1 = \"{l1}\"\nlevel2 = \"{l2}\"\n\n");
+        for k in 0..per_group {
+            body += &format!(
+                "[[indicators.items]]\nname = \"{l2}{k}\"\nperiod = \"{}\"\nannual = [\"≥90%\", \"{}\"]\n\n",
+                text(rng),
+                text(rng)
+            );
+        }
+    }
+    let project = total_yuan as f64 / 10_000.0;
+    let budget = format!(
+        "[budget]\nbasic_expense = 37.80\nproject_expense = {project:.2}\nfiscal_funds = {:.2}\nother_funds = 0.00\nspecial_funds = 0.00\nother_development = 0.00\ncity_level = \"\"\ntransfer = 0.00\n\n[overall]\ngoals = [\"{}\", \"{}\"]\n\n",
+        project + 37.80,
+        text(rng),
+        text(rng)
+    );
+    format!("{head}{budget}{body}[satisfaction]\nperiod = \"基本满意\"\nannual = \"基本满意\"\n")
+}
+
+/// Runs a command and returns (seconds, peak RSS of the children in MB).
+fn measure(cmd: &mut Command) -> (f64, f64) {
+    let t = Instant::now();
+    let status = cmd.status().expect("runs");
+    let secs = t.elapsed().as_secs_f64();
+    assert!(status.success(), "{cmd:?} failed");
+    (secs, children_peak_mb())
+}
+
+fn children_peak_mb() -> f64 {
+    // SAFETY: getrusage only writes the struct we hand it.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) };
+    usage.ru_maxrss as f64 / 1024.0
+}
+
+fn count(dir: &Path, ext: &str) -> usize {
+    let mut n = 0;
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|e| e == ext) {
+                n += 1;
+            }
+        }
+    }
+    n
+}
+
+fn main() {
+    let n: usize = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(100);
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_jixiao"));
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    for i in 0..n {
+        std::fs::write(
+            data.join(format!("部门{i:03}.toml")),
+            department(i, &mut rng),
+        )
+        .unwrap();
+    }
+    let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+    println!("{n} synthetic departments, {cores} cores");
+
+    let out = tmp.path().join("out-all");
+    let (secs, peak) = measure(
+        Command::new(&bin)
+            .arg("batch")
+            .arg(&data)
+            .arg("-o")
+            .arg(&out)
+            .arg("--quiet")
+            .stdout(std::process::Stdio::null()),
+    );
+    println!(
+        "jixiao batch, PDF + XLSX + town workbook and volume: {secs:.2} s wall, peak {peak:.0} MB ({} PDFs, {} workbooks)",
+        count(&out, "pdf"),
+        count(&out, "xlsx"),
+    );
+
+    let out = tmp.path().join("out-pdf");
+    let (jx, _) = measure(
+        Command::new(&bin)
+            .arg("batch")
+            .arg(&data)
+            .arg("-o")
+            .arg(&out)
+            .args([
+                "--quiet",
+                "--format",
+                "pdf",
+                "--no-town-pdf",
+                "--no-town-xlsx",
+            ])
+            .stdout(std::process::Stdio::null()),
+    );
+    println!(
+        "jixiao batch, PDFs only:                            {jx:.2} s wall ({:.1} ms per department)",
+        jx * 1e3 / n as f64
+    );
+
+    let Some(typst) = std::env::var_os("TYPST") else {
+        println!(
+            "Typst CLI, one process per document: not measured (set TYPST to a typst 0.15 binary)"
+        );
+        return;
+    };
+    // The same documents for the CLI: the template folder, the fonts, and
+    // each department's data as the `/data.json` jixiao would serve.
+    let work = tmp.path().join("cli");
+    std::fs::create_dir_all(&work).unwrap();
+    let ts = jixiao::render::pdf::Typesetter::new(None, &[]).unwrap();
+    let fonts = serde_json::json!({ "title": ts.fonts().title, "body": ts.fonts().body });
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let mut jobs = Vec::new();
+    for i in 0..n {
+        let src = std::fs::read(data.join(format!("部门{i:03}.toml"))).unwrap();
+        let doc = jixiao::model::load(&src).document.unwrap();
+        let mut view = serde_json::to_value(jixiao::render::view::View::new(&doc)).unwrap();
+        view["fonts"] = fonts.clone();
+        let dir = work.join(format!("{i:03}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        for t in ["form.typ", "form-lib.typ"] {
+            std::fs::copy(root.join("templates").join(t), dir.join(t)).unwrap();
+        }
+        std::fs::write(dir.join("data.json"), view.to_string()).unwrap();
+        jobs.push(dir);
+    }
+    let t = Instant::now();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        for _ in 0..cores {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(dir) = jobs.get(i) else { break };
+                    let status = Command::new(&typst)
+                        .args(["compile", "--ignore-system-fonts", "--font-path"])
+                        .arg(root.join("fonts"))
+                        .arg("--root")
+                        .arg(dir)
+                        .arg(dir.join("form.typ"))
+                        .arg(dir.join("form.pdf"))
+                        .status()
+                        .expect("typst runs");
+                    assert!(status.success(), "typst failed on {}", dir.display());
+                }
+            });
+        }
+    });
+    let cli = t.elapsed().as_secs_f64();
+    println!(
+        "Typst CLI, one process per document ({cores} at a time): {cli:.2} s wall ({:.1} ms per department)",
+        cli * 1e3 / n as f64
+    );
+    println!(
+        "jixiao is {:.1}× faster for the PDFs (target ≥ 5×)",
+        cli / jx
+    );
+}
