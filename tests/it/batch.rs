@@ -258,3 +258,34 @@ fn an_invalid_file_renders_nothing_and_keeps_old_outputs() {
         .code(1);
     assert!(before == std::fs::read(t.path().join("out/2024/部门0.pdf")).unwrap());
 }
+
+#[test]
+fn departments_sharing_their_first_31_characters_get_distinct_sheets() {
+    use calamine::Reader;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("data")).unwrap();
+    let common = "东莞市大朗镇人民政府关于基层党建工作的专项工作领导小组办公室";
+    for (i, tail) in ["甲", "乙"].iter().enumerate() {
+        std::fs::write(
+            dir.path().join(format!("data/{i}.toml")),
+            seed_with(
+                "department = \"东莞市大朗镇党建工作办公室\"",
+                &format!("department = \"{common}{tail}\""),
+            ),
+        )
+        .unwrap();
+    }
+    jixiao(dir.path())
+        .args(["batch", "--quiet", "--format", "xlsx"])
+        .assert()
+        .code(0);
+    let wb: calamine::Xlsx<_> =
+        calamine::open_workbook(dir.path().join("out/2024年大朗镇汇总.xlsx")).unwrap();
+    let names = wb.sheet_names();
+    assert_eq!(names.len(), 3, "{names:?}");
+    assert_ne!(names[1], names[2]);
+    assert!(
+        names.iter().all(|n| n.encode_utf16().count() <= 31),
+        "{names:?}"
+    );
+}
