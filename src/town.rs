@@ -9,6 +9,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use anyhow::Context;
+
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook};
@@ -16,7 +18,8 @@ use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, FormatAlign, FormatB
 use crate::batch::{Options, Report};
 use crate::files;
 use crate::model::Document;
-use crate::render::pdf::Typesetter;
+use crate::render::merge;
+use crate::render::pdf::{Typesetter, volume_title};
 use crate::render::xlsx;
 
 /// Writes the combined outputs of every (town, year) in `reports`; one
@@ -39,7 +42,6 @@ pub fn write(
     let single = groups.len() == 1;
     let mut results = Vec::new();
     for ((year, town), members) in &groups {
-        let docs: Vec<&Document> = members.iter().filter_map(|r| r.document.as_ref()).collect();
         let base = out.join(format!("{year}年{town}部门整体预算绩效目标表"));
         if xlsx && opts.format.xlsx() {
             // Failed files have no town; list them where there is only one.
@@ -53,20 +55,85 @@ pub fn write(
         }
         if pdf && opts.format.pdf() {
             let path = base.with_file_name(format!("{year}年{town}合订本.pdf"));
-            let rendered = ts
-                .render_town(town, *year, &docs, &opts.pdf)
-                .map_err(|errs| {
-                    let text: Vec<String> = errs.iter().map(|e| e.message.clone()).collect();
-                    anyhow::anyhow!("生成合订本失败：{}", text.join("；"))
-                });
             results.push(
-                rendered
-                    .and_then(|r| files::write_atomic(&path, &r.pdf))
+                volume(*year, town, members, ts, opts)
+                    .and_then(|bytes| files::write_atomic(&path, &bytes))
                     .map(|()| path),
             );
         }
     }
     results
+}
+
+/// The 合订本: contents pages, then each department's PDF as written, each
+/// with a bookmark; page numbers in the contents count volume pages.
+fn volume(
+    year: i32,
+    town: &str,
+    members: &[&Report],
+    ts: &Typesetter,
+    opts: &Options,
+) -> anyhow::Result<Vec<u8>> {
+    let mut parts: Vec<(String, Vec<u8>, usize)> = Vec::new();
+    for r in members {
+        let (Some(d), Some(pdf)) = (
+            &r.document,
+            r.outputs
+                .iter()
+                .find(|p| p.extension().is_some_and(|e| e == "pdf")),
+        ) else {
+            continue;
+        };
+        let bytes = std::fs::read(pdf).with_context(|| format!("无法读取“{}”", pdf.display()))?;
+        parts.push((d.department.clone(), bytes, r.pages));
+    }
+    let entries = |contents_pages: usize| -> Vec<(String, usize)> {
+        let mut page = contents_pages + 1;
+        parts
+            .iter()
+            .map(|(name, _, pages)| {
+                let e = (name.clone(), page);
+                page += pages;
+                e
+            })
+            .collect()
+    };
+    let fail = |errs: Vec<crate::diagnostic::Diagnostic>| {
+        let text: Vec<String> = errs.iter().map(|e| e.message.clone()).collect();
+        anyhow::anyhow!("生成合订本目录失败：{}", text.join("；"))
+    };
+    // The contents' own length moves every page number: lay it out once
+    // assuming one page, again if it turned out longer.
+    let mut contents = ts
+        .render_contents(town, year, &entries(1), &opts.pdf)
+        .map_err(fail)?;
+    if contents.pages != 1 {
+        contents = ts
+            .render_contents(town, year, &entries(contents.pages), &opts.pdf)
+            .map_err(fail)?;
+    }
+    let mut bound = vec![merge::Part {
+        pdf: &contents.pdf,
+        bookmark: Some("目录".to_string()),
+    }];
+    bound.extend(parts.iter().map(|(name, pdf, _)| merge::Part {
+        pdf,
+        bookmark: Some(name.clone()),
+    }));
+    let date = format!("D:{year:04}0101000000Z");
+    let date = match opts.pdf.source_date_epoch {
+        Some(secs) => crate::render::pdf::pdf_date(secs),
+        None => date,
+    };
+    let title = volume_title(town, year);
+    merge::bind(
+        &bound,
+        &merge::Info {
+            title: &title,
+            author: town,
+            date: &date,
+        },
+    )
 }
 
 const HEADERS: &[&str] = &[

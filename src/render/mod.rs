@@ -6,6 +6,7 @@
 
 pub mod fonts;
 pub mod grid;
+pub mod merge;
 pub mod pdf;
 pub mod view;
 pub mod xlsx;

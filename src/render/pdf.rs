@@ -199,24 +199,24 @@ impl Typesetter {
         )
     }
 
-    /// Renders a town's combined volume (合订本): a contents page, then each
-    /// form in the given order, each with its bookmark and page numbers.
-    /// The documents must have rendered on their own first (glyphs checked).
-    pub fn render_town(
+    /// Renders the contents pages of a town's combined volume (合订本):
+    /// `entries` are the departments with the volume page their form starts on.
+    pub fn render_contents(
         &self,
         town: &str,
         year: i32,
-        docs: &[&Document],
+        entries: &[(String, usize)],
         settings: &PdfSettings,
     ) -> Result<Rendered, Vec<Diagnostic>> {
-        let title = format!("{year}年{town}部门整体预算绩效目标表（合订本）");
-        let departments: Vec<View> = docs.iter().map(|d| View::new(d)).collect();
         let data = serde_json::json!({
-            "title": title,
+            "title": volume_title(town, year),
             "town": town,
             "year": year.to_string(),
             "fonts": self.families(),
-            "departments": departments,
+            "entries": entries
+                .iter()
+                .map(|(department, page)| serde_json::json!({ "department": department, "page": page }))
+                .collect::<Vec<_>>(),
         });
         let ident = format!("jixiao/{year}/{town}");
         self.compile(&self.town, data, ident, timestamp(year, settings), settings)
@@ -401,6 +401,11 @@ pub fn no_glyph(c: char, field: &str) -> Diagnostic {
     .note("请改用常用字，或用 --font-path 指定含有这个字的字体文件夹")
 }
 
+/// `2024年大朗镇部门整体预算绩效目标表（合订本）`
+pub fn volume_title(town: &str, year: i32) -> String {
+    format!("{year}年{town}部门整体预算绩效目标表（合订本）")
+}
+
 fn timestamp(year: i32, settings: &PdfSettings) -> Timestamp {
     let from_epoch = settings.source_date_epoch.and_then(|secs| {
         let days = secs.div_euclid(86_400);
@@ -420,6 +425,18 @@ fn timestamp(year: i32, settings: &PdfSettings) -> Timestamp {
         .or_else(|| Datetime::from_ymd_hms(2000, 1, 1, 0, 0, 0))
         .expect("a valid constant date");
     Timestamp::new_utc(date)
+}
+
+/// `SOURCE_DATE_EPOCH` seconds as a PDF date string `D:YYYYMMDDHHmmSSZ`.
+pub fn pdf_date(secs: i64) -> String {
+    let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
+    let rem = secs.rem_euclid(86_400);
+    format!(
+        "D:{y:04}{m:02}{d:02}{:02}{:02}{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
 /// Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).

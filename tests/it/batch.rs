@@ -49,6 +49,28 @@ fn outputs(dir: &Path, ext: &str) -> Vec<String> {
     v
 }
 
+/// The titles of a PDF's top-level bookmarks, in order.
+fn bookmarks(pdf: &Path) -> Vec<String> {
+    let doc = lopdf::Document::load(pdf).unwrap();
+    let catalog = doc.catalog().unwrap();
+    let outlines = doc
+        .get_dictionary(catalog.get(b"Outlines").unwrap().as_reference().unwrap())
+        .unwrap();
+    let mut item = outlines.get(b"First").and_then(|o| o.as_reference()).ok();
+    let mut titles = Vec::new();
+    while let Some(id) = item {
+        let d = doc.get_dictionary(id).unwrap();
+        let bytes = d.get(b"Title").unwrap().as_str().unwrap();
+        let units: Vec<u16> = bytes[2..]
+            .chunks(2)
+            .map(|c| u16::from_be_bytes([c[0], c[1]]))
+            .collect();
+        titles.push(String::from_utf16(&units).unwrap());
+        item = d.get(b"Next").and_then(|o| o.as_reference()).ok();
+    }
+    titles
+}
+
 #[test]
 fn a_broken_file_costs_only_itself() {
     let broken = seed_with("fiscal_funds = 1046.80", "fiscal_funds = 1047.80");
