@@ -203,6 +203,20 @@ fn the_town_outputs_hold_every_department() {
         .unwrap();
     let info = String::from_utf8(info.stdout).unwrap();
     assert!(info.contains("合订本"), "{info}");
+    assert!(
+        info.contains("Pages:           16"),
+        "1 contents page + 3 × 5: {info}"
+    );
+    // In the stable order of the data files' paths: 2024/二组/部门1 sorts first.
+    assert_eq!(
+        bookmarks(&volume),
+        [
+            "目录",
+            "东莞市大朗镇第1办公室",
+            "东莞市大朗镇第0办公室",
+            "东莞市大朗镇第2办公室"
+        ]
+    );
 }
 
 #[test]
