@@ -342,3 +342,66 @@ fn a_thousand_indicators_and_two_hundred_tasks_render() {
         assert!(dir.path().join("out/f.xlsx").is_file());
     }
 }
+
+#[test]
+fn a_read_only_output_folder_is_a_clear_error_and_nothing_is_lost() {
+    // Root writes anywhere, so the read-only case runs as an unprivileged
+    // user (`setpriv`, util-linux) where the tests run as root, as in CI.
+    let as_nobody = is_root();
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path();
+    std::fs::create_dir_all(base.join("ro")).unwrap();
+    std::fs::copy(seed_path(), base.join("f.toml")).unwrap();
+    std::fs::write(base.join("ro/f.pdf"), "old output").unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for (p, mode) in [
+            (base.to_path_buf(), 0o755),
+            (base.join("ro"), 0o555),
+            (base.join("f.toml"), 0o644),
+        ] {
+            std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
+        }
+    }
+    // A copy inside the temp folder: the build folder may not be reachable
+    // by an unprivileged user.
+    let bin = base.join("jixiao");
+    std::fs::copy(assert_cmd::cargo::cargo_bin("jixiao"), &bin).unwrap();
+    let mut cmd = if as_nobody {
+        let mut c = std::process::Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+            .arg(&bin);
+        c
+    } else {
+        std::process::Command::new(&bin)
+    };
+    let out = cmd
+        .current_dir(base)
+        .args(["render", "--format", "pdf", "f.toml", "-o", "ro"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("无法写入") && stderr.contains("没有权限"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(base.join("ro/f.pdf")).unwrap(),
+        "old output"
+    );
+    assert!(temp_files(base).is_empty());
+}
+
+/// Whether this process runs as root (uid 0), read from /proc.
+fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Uid:"))
+                .map(|l| l.split_whitespace().nth(1) == Some("0"))
+        })
+        .unwrap_or(false)
+}
