@@ -33,20 +33,11 @@ fn town(n: usize, broken: &[(&str, String)]) -> tempfile::TempDir {
 }
 
 fn outputs(dir: &Path, ext: &str) -> Vec<String> {
-    let mut v = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|e| e == ext) {
-                v.push(p.strip_prefix(dir).unwrap().display().to_string());
-            }
-        }
-    }
-    v.sort();
-    v
+    files_under(dir)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == ext))
+        .map(|p| p.strip_prefix(dir).unwrap().display().to_string())
+        .collect()
 }
 
 /// The titles of a PDF's top-level bookmarks, in order.
@@ -180,16 +171,7 @@ fn the_town_outputs_hold_every_department() {
     assert_eq!(total.to_string(), "3140.4", "{total:?}");
 
     let volume = t.path().join("out/2024年大朗镇合订本.pdf");
-    let text = std::process::Command::new("pdftotext")
-        .arg(&volume)
-        .arg("-")
-        .output()
-        .unwrap();
-    // Typst sets a thin space between Chinese and digits; compare without spaces.
-    let text: String = String::from_utf8(text.stdout)
-        .unwrap()
-        .split_whitespace()
-        .collect();
+    let text = pdf_text(&volume, false);
     assert!(text.contains("目录"), "a contents page");
     for i in 0..3 {
         assert!(

@@ -280,15 +280,7 @@ fn a_50000_character_text_breaks_across_pages_and_the_workbook_says_why_not() {
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(stderr.contains("32767"), "{stderr}");
     let pdf = std::fs::read(dir.path().join("out/long.pdf")).expect("the PDF is still made");
-    let text = std::process::Command::new("pdftotext")
-        .arg(dir.path().join("out/long.pdf"))
-        .arg("-")
-        .output()
-        .unwrap();
-    let text: String = String::from_utf8(text.stdout)
-        .unwrap()
-        .split_whitespace()
-        .collect();
+    let text = pdf_text(&dir.path().join("out/long.pdf"), false);
     let before = seed_source().matches('长').count()
         - "保障基本支出, 维持部门正常运转。".matches('长').count();
     assert_eq!(
@@ -328,16 +320,7 @@ fn a_thousand_indicators_and_two_hundred_tasks_render() {
             .args(["render", "f.toml", "-o", "out"])
             .assert()
             .code(0);
-        let text = std::process::Command::new("pdftotext")
-            .arg("-raw")
-            .arg(dir.path().join("out/f.pdf"))
-            .arg("-")
-            .output()
-            .unwrap();
-        let text: String = String::from_utf8(text.stdout)
-            .unwrap()
-            .split_whitespace()
-            .collect();
+        let text = pdf_text(&dir.path().join("out/f.pdf"), true);
         assert!(text.contains(needle), "{name}: {needle} missing");
         assert!(dir.path().join("out/f.xlsx").is_file());
     }

@@ -59,22 +59,54 @@ pub fn department(name: &str) -> String {
     )
 }
 
-/// Files under `dir` whose name marks them as our temp files.
-pub fn temp_files(dir: &Path) -> Vec<PathBuf> {
+/// Every file under `dir`, recursively (symlinks not followed), sorted.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut found = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
         for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
             let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p
-                .file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with(".jixiao-"))
-            {
-                found.push(p);
+            match e.file_type() {
+                Ok(t) if t.is_dir() => stack.push(p),
+                _ => found.push(p),
             }
         }
     }
+    found.sort();
     found
+}
+
+/// Files under `dir` whose name marks them as our temp files.
+pub fn temp_files(dir: &Path) -> Vec<PathBuf> {
+    files_under(dir)
+        .into_iter()
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with(".jixiao-"))
+        })
+        .collect()
+}
+
+/// A PDF's text by `pdftotext` (in content order with `raw`), all white
+/// space removed: Typst sets thin spaces between Chinese and digits, and a
+/// cell's text wraps anywhere.
+pub fn pdf_text(pdf: &Path, raw: bool) -> String {
+    let mut cmd = std::process::Command::new("pdftotext");
+    if raw {
+        cmd.arg("-raw");
+    }
+    let out = cmd
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext is needed (bash .ci/setup installs poppler-utils)");
+    assert!(
+        out.status.success(),
+        "pdftotext failed on {}",
+        pdf.display()
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .split_whitespace()
+        .collect()
 }
