@@ -159,8 +159,7 @@ pub fn process(job: &Job, ts: &Typesetter, opts: &Options) -> Report {
 }
 
 fn process_inner(job: &Job, ts: &Typesetter, opts: &Options) -> Report {
-    let checked = check_file(&job.input, opts.strict);
-    let l = checked.loaded;
+    let l = check_file(&job.input, opts.strict);
     let mut report = Report::new(&job.input, Status::Invalid);
     report.errors = l.errors();
     report.warnings = l.warnings();

@@ -8,14 +8,8 @@ use crate::diagnostic::{self, Diagnostic, Severity};
 use crate::files;
 use crate::model::{self, Loaded};
 
-/// The outcome of checking one file.
-pub struct Checked {
-    pub path: PathBuf,
-    pub loaded: Loaded,
-}
-
 /// Loads one file from disk; an unreadable file becomes a diagnostic.
-pub fn check_file(path: &Path, strict: bool) -> Checked {
+pub fn check_file(path: &Path, strict: bool) -> Loaded {
     let mut loaded = match std::fs::read(path) {
         Ok(bytes) => model::load(&bytes),
         Err(e) => Loaded {
@@ -35,10 +29,7 @@ pub fn check_file(path: &Path, strict: bool) -> Checked {
             loaded.document = None;
         }
     }
-    Checked {
-        path: path.to_path_buf(),
-        loaded,
-    }
+    loaded
 }
 
 pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
@@ -58,23 +49,23 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     let mut failed = 0;
     let (mut errors, mut warnings) = (0, 0);
     for path in &found {
-        let c = check_file(path, args.strict);
+        let loaded = check_file(path, args.strict);
         let shown = path.display().to_string();
         eprint!(
             "{}",
-            diagnostic::render(&shown, &c.loaded.source, &c.loaded.diagnostics)
+            diagnostic::render(&shown, &loaded.source, &loaded.diagnostics)
         );
-        errors += c.loaded.errors();
-        warnings += c.loaded.warnings();
-        if c.loaded.errors() > 0 {
+        errors += loaded.errors();
+        warnings += loaded.warnings();
+        if loaded.errors() > 0 {
             failed += 1;
             println!(
                 "✗ {shown}：{} 个错误，{} 个警告",
-                c.loaded.errors(),
-                c.loaded.warnings()
+                loaded.errors(),
+                loaded.warnings()
             );
-        } else if c.loaded.warnings() > 0 {
-            println!("! {shown}：无错误，{} 个警告", c.loaded.warnings());
+        } else if loaded.warnings() > 0 {
+            println!("! {shown}：无错误，{} 个警告", loaded.warnings());
         } else {
             println!("✓ {shown}");
         }
