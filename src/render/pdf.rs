@@ -295,28 +295,30 @@ impl Typesetter {
     /// the field it is first in. Typst would otherwise draw an empty box
     /// (tofu) without a word.
     pub fn unrenderable(&self, doc: &Document) -> Vec<(char, String)> {
-        let mut found = Vec::new();
+        // Each (character, face) is looked up once: a form has thousands of
+        // characters but a few hundred distinct ones.
         let mut seen: HashMap<(char, bool), bool> = HashMap::new();
-        let title = doc.town.chars().chain("部门整体预算绩效目标表".chars());
-        let fields = title
-            .map(|c| (c, true, "镇（街道）名称（标题）".to_string()))
-            .chain(view::texts(doc).into_iter().flat_map(|(field, text)| {
-                text.chars()
-                    .map(move |c| (c, false, field.clone()))
-                    .collect::<Vec<_>>()
-            }));
-        for (c, is_title, field) in fields.filter(|(c, _, _)| fonts::needs_glyph(*c)) {
-            let ok = seen.entry((c, is_title)).or_insert_with(|| {
-                if is_title {
-                    self.font_set.title_covers(c)
-                } else {
-                    self.font_set.body_covers(c)
+        let mut found = Vec::new();
+        let mut scan = |text: &str, is_title: bool, field: &str| {
+            for c in text.chars().filter(|c| fonts::needs_glyph(*c)) {
+                let ok = seen.entry((c, is_title)).or_insert_with(|| {
+                    if is_title {
+                        self.font_set.title_covers(c)
+                    } else {
+                        self.font_set.body_covers(c)
+                    }
+                });
+                if !*ok {
+                    *ok = true; // report each character once
+                    found.push((c, field.to_string()));
                 }
-            });
-            if !*ok {
-                *ok = true; // report each character once
-                found.push((c, field));
             }
+        };
+        let title_field = "镇（街道）名称（标题）";
+        scan(&doc.town, true, title_field);
+        scan("部门整体预算绩效目标表", true, title_field);
+        for (field, text) in view::texts(doc) {
+            scan(&text, false, &field);
         }
         found
     }
