@@ -16,7 +16,7 @@ use typst::text::{Font, FontBook};
 
 /// The bundled faces, parsed lazily by Typst from static bytes.
 const BUNDLED: &[&[u8]] = &[
-    include_bytes!("../../fonts/FandolFang-Regular.otf"),
+    include_bytes!("../../fonts/FandolFang-Regular.ttf"),
     include_bytes!("../../fonts/NotoSerifSC-Regular.ttf"),
     include_bytes!("../../fonts/NotoSerifSC-Black.ttf"),
 ];
