@@ -9,6 +9,10 @@ use std::time::{Duration, Instant};
 
 use jixiao::render::pdf::{PdfSettings, Typesetter};
 
+// The allocator the `jixiao` binary uses, so in-process figures match it.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn stats(mut xs: Vec<Duration>) -> (f64, f64, f64) {
     xs.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1e3;

@@ -28,6 +28,128 @@ pub struct View {
     pub other_tasks: Vec<TaskView>,
     pub indicators: Vec<Level1View>,
     pub satisfaction: [String; 2],
+    /// The same rows again, flattened and ready to draw (see [`Rows`]).
+    pub rows: Rows,
+}
+
+/// The tables' rows as the built-in template draws them. Typst script is
+/// slow next to Rust (a function call costs about 2 µs, and a form made
+/// thousands of them, twice: Typst lays a document out again once it knows
+/// the page numbers), so everything that does not depend on where the
+/// pages break is worked out here: cells' texts, and each row's merged
+/// label cells with the rows they span.
+#[derive(Debug, Clone, Serialize)]
+pub struct Rows {
+    pub tasks: Vec<TaskRow>,
+    pub other_tasks: Vec<TaskRow>,
+    pub indicators: Vec<IndicatorRow>,
+}
+
+/// A cell's text: one string with a line break (`\n`) between lines, or,
+/// when a line holds a long run with no break opportunity (a number, a
+/// code, a Latin word of 10 or more characters) that the template must
+/// make breakable, the lines one by one.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum Cell {
+    Text(String),
+    Lines(Vec<String>),
+}
+
+impl Cell {
+    fn new(lines: Vec<String>) -> Cell {
+        if lines.iter().any(|l| has_long_run(l)) {
+            Cell::Lines(lines)
+        } else {
+            Cell::Text(lines.join("\n"))
+        }
+    }
+}
+
+/// Ten or more characters in a row that are neither spaces nor Han: a line
+/// cannot break inside them, so they could spill out of a narrow cell.
+fn has_long_run(s: &str) -> bool {
+    use unicode_script::{Script, UnicodeScript};
+    let mut run = 0;
+    for c in s.chars() {
+        if c.is_whitespace() || c.script() == Script::Han {
+            run = 0;
+        } else {
+            run += 1;
+            if run >= 10 {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TaskRow {
+    pub name: Cell,
+    pub content: Cell,
+    pub amount: String,
+    pub target: Cell,
+}
+
+/// One 三级指标 row, with the 绩效指标, 一级 and 二级 label cells it lies in:
+/// `(label, first row, row after the last)`, rows counted in `indicators`.
+#[derive(Debug, Clone, Serialize)]
+pub struct IndicatorRow {
+    pub name: Cell,
+    pub period: Cell,
+    pub annual: Cell,
+    pub spans: [(String, usize, usize); 3],
+}
+
+impl Rows {
+    fn new(d: &Document, tasks: &[TaskView], other_tasks: &[TaskView]) -> Rows {
+        let task_row = |t: &TaskView| TaskRow {
+            name: Cell::new(vec![t.name.clone()]),
+            content: Cell::new(t.content.clone()),
+            amount: t.amount.clone(),
+            target: Cell::new(t.target.clone()),
+        };
+        let mut indicators = Vec::new();
+        let total: usize = d
+            .indicators
+            .iter()
+            .flat_map(|l| &l.groups)
+            .map(|g| g.items.len().max(1))
+            .sum();
+        let mut row = 0;
+        for l in &d.indicators {
+            let l1_len: usize = l.groups.iter().map(|g| g.items.len().max(1)).sum();
+            let l1 = (l.name.clone(), row, row + l1_len);
+            for g in &l.groups {
+                let l2 = (g.name.clone(), row, row + g.items.len().max(1));
+                let spans = || [("绩效指标".to_string(), 0, total), l1.clone(), l2.clone()];
+                if g.items.is_empty() {
+                    let blank = || Cell::Text(String::new());
+                    indicators.push(IndicatorRow {
+                        name: blank(),
+                        period: blank(),
+                        annual: blank(),
+                        spans: spans(),
+                    });
+                }
+                for i in &g.items {
+                    indicators.push(IndicatorRow {
+                        name: Cell::new(vec![i.name.clone()]),
+                        period: Cell::new(i.period.lines()),
+                        annual: Cell::new(i.annual.lines()),
+                        spans: spans(),
+                    });
+                }
+                row = l2.2;
+            }
+        }
+        Rows {
+            tasks: tasks.iter().map(task_row).collect(),
+            other_tasks: other_tasks.iter().map(task_row).collect(),
+            indicators,
+        }
+    }
 }
 
 /// Budget amounts formatted `1,046.80`; a blank stays an empty string.
@@ -87,7 +209,19 @@ fn task(t: &Task, name: String) -> TaskView {
 impl View {
     pub fn new(d: &Document) -> View {
         let b = &d.budget;
+        let tasks: Vec<TaskView> = d
+            .tasks
+            .iter()
+            .enumerate()
+            .map(|(i, t)| task(t, format!("任务{}: {}", i + 1, t.name)))
+            .collect();
+        let other_tasks: Vec<TaskView> = d
+            .other_tasks
+            .iter()
+            .map(|t| task(t, t.name.clone()))
+            .collect();
         View {
+            rows: Rows::new(d, &tasks, &other_tasks),
             title: format!("{}部门整体预算绩效目标表", d.town),
             year_line: format!("({}年)", d.year),
             year: d.year.to_string(),
@@ -111,17 +245,8 @@ impl View {
                 .map(|(i, g)| format!("目标{}: {g}", i + 1))
                 .collect(),
             task_unit: d.task_unit.label(),
-            tasks: d
-                .tasks
-                .iter()
-                .enumerate()
-                .map(|(i, t)| task(t, format!("任务{}: {}", i + 1, t.name)))
-                .collect(),
-            other_tasks: d
-                .other_tasks
-                .iter()
-                .map(|t| task(t, t.name.clone()))
-                .collect(),
+            tasks,
+            other_tasks,
             indicators: d
                 .indicators
                 .iter()

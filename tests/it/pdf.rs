@@ -249,3 +249,48 @@ fn long_latin_runs_stay_inside_their_cell() {
     }
     assert!(flat_text(&r.pdf).contains(long));
 }
+
+/// Merged label cells split at page breaks (typst#4707 would leave them
+/// blank): every page that holds rows of a long 二级 group shows its 一级
+/// and 二级 names again, and so does every page of a long task list.
+#[test]
+fn merged_labels_show_again_on_every_page_their_rows_reach() {
+    let items: String = (1..=45)
+        .map(|i| format!("[[indicators.items]]\nname = \"数量项{i}\"\nperiod = \"≥{i}个\"\nannual = \"≥{i}个\"\n\n"))
+        .collect();
+    let tasks: String = (1..=25)
+        .map(|i| format!("[[tasks]]\nname = \"加测任务{i}\"\ncontent = \"按时完成\"\namount = 0.00\ntarget = \"完成\"\n\n"))
+        .collect();
+    let src = seed_with(
+        "level2 = \"数量指标\"\n",
+        &format!("level2 = \"数量指标\"\n\n{items}"),
+    )
+    .replacen("\n[[tasks]]\n", &format!("\n{tasks}[[tasks]]\n"), 1);
+    let pdf = render(&doc_of(&src)).pdf;
+    let pages: usize = poppler("pdfinfo", &[], &pdf)
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("page count");
+    let (mut task_pages, mut item_pages) = (0, 0);
+    for p in 1..=pages {
+        let n = p.to_string();
+        let text = squash(&poppler(
+            "pdftotext",
+            &["-raw", "-enc", "UTF-8", "-f", &n, "-l", &n],
+            &pdf,
+        ));
+        if text.contains("加测任务") {
+            task_pages += 1;
+            assert!(text.contains("年度重点工作任务"), "page {p}: {text}");
+        }
+        if text.contains("数量项") {
+            item_pages += 1;
+            for label in ["绩效指标", "产出指标", "数量指标"] {
+                assert!(text.contains(label), "page {p} lacks {label}: {text}");
+            }
+        }
+    }
+    assert!(task_pages >= 2, "the tasks should cross a page break");
+    assert!(item_pages >= 2, "the group should cross a page break");
+}
