@@ -48,6 +48,10 @@ pub struct FontSet {
     pub title: Vec<String>,
     /// The families the template sets text in, present ones only.
     pub body: Vec<String>,
+    /// Indices into `book` of the title and body families' faces, resolved
+    /// once: the glyph check asks for every distinct character of a form.
+    title_faces: Vec<usize>,
+    body_faces: Vec<usize>,
 }
 
 impl FontSet {
@@ -69,9 +73,18 @@ impl FontSet {
         };
         let title = present(TITLE);
         let body = present(BODY);
+        let faces = |families: &[String]| {
+            families
+                .iter()
+                .flat_map(|f| book.select_family(&f.to_lowercase()).collect::<Vec<_>>())
+                .collect::<Vec<_>>()
+        };
+        let (title_faces, body_faces) = (faces(&title), faces(&body));
         Ok(FontSet {
             title,
             body,
+            title_faces,
+            body_faces,
             book,
             fonts,
         })
@@ -79,21 +92,19 @@ impl FontSet {
 
     /// Whether some font of the body families has a glyph for `c`.
     pub fn body_covers(&self, c: char) -> bool {
-        self.covers(&self.body, c)
+        self.covers(&self.body_faces, c)
     }
 
     /// Whether some font of the title families has a glyph for `c`.
     pub fn title_covers(&self, c: char) -> bool {
-        self.covers(&self.title, c)
+        self.covers(&self.title_faces, c)
     }
 
-    fn covers(&self, families: &[String], c: char) -> bool {
-        families.iter().any(|f| {
-            self.book
-                .select_family(&f.to_lowercase())
-                .filter_map(|id| self.book.info(id))
-                .any(|info| info.coverage.contains(c as u32))
-        })
+    fn covers(&self, faces: &[usize], c: char) -> bool {
+        faces
+            .iter()
+            .filter_map(|&id| self.book.info(id))
+            .any(|info| info.coverage.contains(c as u32))
     }
 }
 
