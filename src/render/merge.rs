@@ -165,7 +165,7 @@ pub fn bind(parts: &[Part<'_>], info: &Info<'_>) -> anyhow::Result<Vec<u8>> {
     let mut kids: Vec<Object> = Vec::new();
     let mut marks: Vec<(&str, u32)> = Vec::new();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let mut offset = 0;
+    let mut number = 0;
     for chunk in parts.chunks(CHUNK) {
         let prepared: Vec<anyhow::Result<Prepared>> = std::thread::scope(|scope| {
             let per = chunk.len().div_ceil(threads);
@@ -177,15 +177,22 @@ pub fn bind(parts: &[Part<'_>], info: &Info<'_>) -> anyhow::Result<Vec<u8>> {
                 .collect();
             handles
                 .into_iter()
-                .flat_map(|h| {
-                    h.join()
-                        .unwrap_or_else(|_| vec![Err(anyhow::anyhow!("读取 PDF 时出错"))])
+                .zip(chunk.chunks(per))
+                .flat_map(|(h, group)| {
+                    // A part lopdf panicked on fails its group, one error
+                    // per part, so results stay in step with the parts.
+                    h.join().unwrap_or_else(|_| {
+                        group
+                            .iter()
+                            .map(|_| Err(anyhow::anyhow!("读取 PDF 时出错")))
+                            .collect()
+                    })
                 })
                 .collect()
         });
         for (part, prepared) in chunk.iter().zip(prepared) {
-            offset += 1;
-            let prepared = prepared.with_context(|| format!("无法读取第 {offset} 份 PDF"))?;
+            number += 1;
+            let prepared = prepared.with_context(|| format!("无法读取第 {number} 份 PDF"))?;
             let shift = next_id - 1;
             for (n, mut obj) in prepared.objects.into_iter().enumerate() {
                 each_ref(&mut obj, &mut |r| {

@@ -295,8 +295,8 @@ impl Typesetter {
     /// the field it is first in. Typst would otherwise draw an empty box
     /// (tofu) without a word.
     pub fn unrenderable(&self, doc: &Document) -> Vec<(char, String)> {
-        // Each (character, face) is looked up once: a form has thousands of
-        // characters but a few hundred distinct ones.
+        // Each character is looked up once for the title and once for the
+        // text: a form has thousands of characters, a few hundred distinct.
         let mut seen: HashMap<(char, bool), bool> = HashMap::new();
         let mut found = Vec::new();
         let mut scan = |text: &str, is_title: bool, field: &str| {

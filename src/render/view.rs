@@ -33,11 +33,12 @@ pub struct View {
 }
 
 /// The tables' rows as the built-in template draws them. Typst script is
-/// slow next to Rust (a function call costs about 2 µs, and a form made
-/// thousands of them, twice: Typst lays a document out again once it knows
-/// the page numbers), so everything that does not depend on where the
-/// pages break is worked out here: cells' texts, and each row's merged
-/// label cells with the rows they span.
+/// slow next to Rust, and the template runs twice per render (Typst lays a
+/// document out again once it knows the page numbers); working the rows out
+/// in the template took about 2,400 function calls per render. So
+/// everything that does not depend on where the pages break is worked out
+/// here: cells' texts, and each row's merged label cells with the rows they
+/// span.
 #[derive(Debug, Clone, Serialize)]
 pub struct Rows {
     pub tasks: Vec<TaskRow>,
