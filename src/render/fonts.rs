@@ -48,10 +48,33 @@ pub struct FontSet {
     pub title: Vec<String>,
     /// The families the template sets text in, present ones only.
     pub body: Vec<String>,
-    /// Indices into `book` of the title and body families' faces, resolved
-    /// once: the glyph check asks for every distinct character of a form.
-    title_faces: Vec<usize>,
-    body_faces: Vec<usize>,
+    /// Which characters the title and body families have, built once: the
+    /// glyph check asks for every character of every form.
+    title_cover: Cover,
+    body_cover: Cover,
+}
+
+/// A set of characters as one bit per code point (136 KB): a lookup is a
+/// shift and a mask, where a font's own coverage list is scanned run by run.
+struct Cover(Vec<u64>);
+
+impl Cover {
+    fn of<'a>(infos: impl Iterator<Item = &'a typst::text::FontInfo>) -> Cover {
+        let mut bits = vec![0u64; (char::MAX as usize + 1).div_ceil(64)];
+        for info in infos {
+            for c in info.coverage.iter() {
+                if let Some(word) = bits.get_mut(c as usize / 64) {
+                    *word |= 1 << (c % 64);
+                }
+            }
+        }
+        Cover(bits)
+    }
+
+    fn contains(&self, c: char) -> bool {
+        let c = c as usize;
+        self.0[c / 64] & (1 << (c % 64)) != 0
+    }
 }
 
 impl FontSet {
@@ -73,18 +96,19 @@ impl FontSet {
         };
         let title = present(TITLE);
         let body = present(BODY);
-        let faces = |families: &[String]| {
-            families
+        let cover = |families: &[String]| {
+            let faces: Vec<usize> = families
                 .iter()
                 .flat_map(|f| book.select_family(&f.to_lowercase()).collect::<Vec<_>>())
-                .collect::<Vec<_>>()
+                .collect();
+            Cover::of(faces.into_iter().filter_map(|id| book.info(id)))
         };
-        let (title_faces, body_faces) = (faces(&title), faces(&body));
+        let (title_cover, body_cover) = (cover(&title), cover(&body));
         Ok(FontSet {
             title,
             body,
-            title_faces,
-            body_faces,
+            title_cover,
+            body_cover,
             book,
             fonts,
         })
@@ -92,19 +116,12 @@ impl FontSet {
 
     /// Whether some font of the body families has a glyph for `c`.
     pub fn body_covers(&self, c: char) -> bool {
-        self.covers(&self.body_faces, c)
+        self.body_cover.contains(c)
     }
 
     /// Whether some font of the title families has a glyph for `c`.
     pub fn title_covers(&self, c: char) -> bool {
-        self.covers(&self.title_faces, c)
-    }
-
-    fn covers(&self, faces: &[usize], c: char) -> bool {
-        faces
-            .iter()
-            .filter_map(|&id| self.book.info(id))
-            .any(|info| info.coverage.contains(c as u32))
+        self.title_cover.contains(c)
     }
 }
 

@@ -10,7 +10,7 @@
 //! absolute paths resolve inside that folder, `..` cannot leave it, and
 //! packages (`@preview/…`) are refused without any network access.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -295,21 +295,17 @@ impl Typesetter {
     /// the field it is first in. Typst would otherwise draw an empty box
     /// (tofu) without a word.
     pub fn unrenderable(&self, doc: &Document) -> Vec<(char, String)> {
-        // Each character is looked up once for the title and once for the
-        // text: a form has thousands of characters, a few hundred distinct.
-        let mut seen: HashMap<(char, bool), bool> = HashMap::new();
+        let mut reported: HashSet<(char, bool)> = HashSet::new();
         let mut found = Vec::new();
         let mut scan = |text: &str, is_title: bool, field: &str| {
-            for c in text.chars().filter(|c| fonts::needs_glyph(*c)) {
-                let ok = seen.entry((c, is_title)).or_insert_with(|| {
-                    if is_title {
-                        self.font_set.title_covers(c)
-                    } else {
-                        self.font_set.body_covers(c)
-                    }
-                });
-                if !*ok {
-                    *ok = true; // report each character once
+            for c in text.chars() {
+                let covered = if is_title {
+                    self.font_set.title_covers(c)
+                } else {
+                    self.font_set.body_covers(c)
+                };
+                // Each missing character once, in the first field it is in.
+                if !covered && fonts::needs_glyph(c) && reported.insert((c, is_title)) {
                     found.push((c, field.to_string()));
                 }
             }

@@ -250,15 +250,91 @@ fn long_latin_runs_stay_inside_their_cell() {
     assert!(flat_text(&r.pdf).contains(long));
 }
 
-/// Merged label cells split at page breaks (typst#4707 would leave them
-/// blank): every page that holds rows of a long 二级 group shows its 一级
-/// and 二级 names again, and so does every page of a long task list.
+/// A word of the text layer and its box, in points from the page's top left.
+struct Word {
+    text: String,
+    x: (f64, f64),
+    y: (f64, f64),
+}
+
+/// The words of page `page` (1-based), as `pdftotext -bbox` reads them.
+fn words(pdf: &[u8], page: usize) -> Vec<Word> {
+    let n = page.to_string();
+    let html = poppler("pdftotext", &["-bbox", "-f", &n, "-l", &n], pdf);
+    html.lines()
+        .filter(|l| l.trim_start().starts_with("<word"))
+        .map(|l| {
+            let num = |key: &str| -> f64 {
+                l.split(&format!("{key}=\""))
+                    .nth(1)
+                    .and_then(|s| s.split('"').next())
+                    .and_then(|s| s.parse().ok())
+                    .unwrap_or_else(|| panic!("no {key} in {l}"))
+            };
+            let text = l.split('>').nth(1).and_then(|s| s.split('<').next());
+            Word {
+                text: text.unwrap_or_default().to_string(),
+                x: (num("xMin"), num("xMax")),
+                y: (num("yMin"), num("yMax")),
+            }
+        })
+        .collect()
+}
+
+fn page_count(pdf: &[u8]) -> usize {
+    poppler("pdfinfo", &[], pdf)
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("page count")
+}
+
+/// Checks that a merged label shows on a page whose rows all belong to its
+/// block: set in its column, whole, and centred on the block's rows there.
+/// `parts` are the label's lines as the column wraps it; `column` its left
+/// and right edges; rows' text starts at `rows_from` and, below a repeated
+/// header, at `below`.
+fn assert_label(
+    page: usize,
+    ws: &[Word],
+    parts: &[&str],
+    column: (f64, f64),
+    rows_from: f64,
+    below: f64,
+) {
+    let found: Vec<&Word> = parts
+        .iter()
+        .map(|part| {
+            ws.iter()
+                .find(|w| w.text == *part && w.x.0 >= column.0 && w.x.1 <= column.1)
+                .unwrap_or_else(|| panic!("page {page}: no “{part}” in its column {column:?}"))
+        })
+        .collect();
+    let label_mid = (found[0].y.0 + found[found.len() - 1].y.1) / 2.0;
+    // The rows: every word right of the label columns, above the footer.
+    let rows: Vec<&Word> = ws
+        .iter()
+        .filter(|w| w.x.0 >= rows_from && w.y.0 > below && w.y.1 < 841.9 - 57.0)
+        .collect();
+    let top = rows.iter().map(|w| w.y.0).fold(f64::MAX, f64::min);
+    let bottom = rows.iter().map(|w| w.y.1).fold(0.0, f64::max);
+    assert!(
+        (label_mid - (top + bottom) / 2.0).abs() < 15.0,
+        "page {page}: {parts:?} at y {label_mid:.0}, rows from {top:.0} to {bottom:.0}"
+    );
+}
+
+/// Merged label cells crossing a page break (typst#4707 would leave them
+/// blank on the later pages): every page that holds rows of a long 二级
+/// group shows its 绩效指标, 一级 and 二级 names again, in their columns
+/// and centred on the group's rows there; so does every page of a long
+/// task list.
 #[test]
 fn merged_labels_show_again_on_every_page_their_rows_reach() {
-    let items: String = (1..=45)
+    let items: String = (1..=90)
         .map(|i| format!("[[indicators.items]]\nname = \"数量项{i}\"\nperiod = \"≥{i}个\"\nannual = \"≥{i}个\"\n\n"))
         .collect();
-    let tasks: String = (1..=25)
+    let tasks: String = (1..=50)
         .map(|i| format!("[[tasks]]\nname = \"加测任务{i}\"\ncontent = \"按时完成\"\namount = 0.00\ntarget = \"完成\"\n\n"))
         .collect();
     let src = seed_with(
@@ -267,30 +343,50 @@ fn merged_labels_show_again_on_every_page_their_rows_reach() {
     )
     .replacen("\n[[tasks]]\n", &format!("\n{tasks}[[tasks]]\n"), 1);
     let pdf = render(&doc_of(&src)).pdf;
-    let pages: usize = poppler("pdfinfo", &[], &pdf)
-        .lines()
-        .find_map(|l| l.strip_prefix("Pages:"))
-        .and_then(|n| n.trim().parse().ok())
-        .expect("page count");
-    let (mut task_pages, mut item_pages) = (0, 0);
-    for p in 1..=pages {
-        let n = p.to_string();
-        let text = squash(&poppler(
-            "pdftotext",
-            &["-raw", "-enc", "UTF-8", "-f", &n, "-l", &n],
-            &pdf,
-        ));
-        if text.contains("加测任务") {
+    // Columns, in points: A4 with 1.6 cm margins; part 1's label column is
+    // 2.6 cm wide, part 2's three are 1.1, 1.8 and 2.2 cm.
+    let cm = 72.0 / 2.54;
+    let left = 1.6 * cm;
+    let (c1, c2, c3) = (left + 1.1 * cm, left + 2.9 * cm, left + 5.1 * cm);
+    let (mut task_pages, mut item_pages, mut whole_pages) = (0, 0, 0);
+    for p in 1..=page_count(&pdf) {
+        let ws = words(&pdf, p);
+        let has = |t: &str| ws.iter().any(|w| w.text.contains(t));
+        // Pages given over to the block alone, after the one it starts on.
+        if has("加测任务") {
             task_pages += 1;
-            assert!(text.contains("年度重点工作任务"), "page {p}: {text}");
+            if !has("名称") && !has("其他需完成") {
+                whole_pages += 1;
+                assert_label(
+                    p,
+                    &ws,
+                    &["年度重点工作", "任务"],
+                    (left, left + 2.6 * cm),
+                    left + 2.6 * cm,
+                    0.0,
+                );
+            }
         }
-        if text.contains("数量项") {
+        if has("数量项") {
             item_pages += 1;
-            for label in ["绩效指标", "产出指标", "数量指标"] {
-                assert!(text.contains(label), "page {p} lacks {label}: {text}");
+            if !has("其他需完成") && !has("质量指标") {
+                whole_pages += 1;
+                let header = ws
+                    .iter()
+                    .find(|w| w.text == "三级指标")
+                    .expect("header on every page");
+                assert_label(p, &ws, &["绩效", "指标"], (left, c1), c3, header.y.1);
+                assert_label(p, &ws, &["产出指标"], (c1, c2), c3, header.y.1);
+                assert_label(p, &ws, &["数量指标"], (c2, c3), c3, header.y.1);
             }
         }
     }
-    assert!(task_pages >= 2, "the tasks should cross a page break");
-    assert!(item_pages >= 2, "the group should cross a page break");
+    assert!(
+        task_pages >= 3 && item_pages >= 3,
+        "{task_pages} task pages, {item_pages} item pages"
+    );
+    assert!(
+        whole_pages >= 2,
+        "only {whole_pages} pages of one block alone"
+    );
 }
