@@ -43,24 +43,34 @@ pub fn write(
     let mut results = Vec::new();
     for ((year, town), members) in &groups {
         let base = out.join(format!("{year}年{town}部门整体预算绩效目标表"));
-        if xlsx && opts.format.xlsx() {
-            // Failed files have no town; list them where there is only one.
-            let extra: &[&Report] = if single { &failed } else { &[] };
-            let path = base.with_file_name(format!("{year}年{town}汇总.xlsx"));
-            results.push(
-                workbook(*year, town, members, extra)
-                    .and_then(|bytes| files::write_atomic(&path, &bytes))
-                    .map(|()| path),
-            );
-        }
-        if pdf && opts.format.pdf() {
-            let path = base.with_file_name(format!("{year}年{town}合订本.pdf"));
-            results.push(
+        // The workbook is made on its own thread while the volume is bound:
+        // both only read the departments' results.
+        let (book, bound) = std::thread::scope(|scope| {
+            let book = (xlsx && opts.format.xlsx()).then(|| {
+                scope.spawn(|| {
+                    // Failed files have no town; list them where there is only one.
+                    let extra: &[&Report] = if single { &failed } else { &[] };
+                    let path = base.with_file_name(format!("{year}年{town}汇总.xlsx"));
+                    workbook(*year, town, members, extra)
+                        .and_then(|bytes| files::write_atomic(&path, &bytes))
+                        .map(|()| path)
+                })
+            });
+            let bound = (pdf && opts.format.pdf()).then(|| {
+                let path = base.with_file_name(format!("{year}年{town}合订本.pdf"));
                 volume(*year, town, members, ts, opts)
                     .and_then(|bytes| files::write_atomic(&path, &bytes))
-                    .map(|()| path),
-            );
-        }
+                    .map(|()| path)
+            });
+            let book = book.map(|handle| {
+                handle
+                    .join()
+                    .unwrap_or_else(|_| Err(anyhow::anyhow!("生成汇总工作簿时出现内部错误")))
+            });
+            (book, bound)
+        });
+        results.extend(book);
+        results.extend(bound);
     }
     results
 }
