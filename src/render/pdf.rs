@@ -92,6 +92,10 @@ pub struct Typesetter {
     embedded: HashMap<FileId, Source>,
     /// Files of a user's template folder, read once.
     files: Mutex<HashMap<FileId, FileResult<Bytes>>>,
+    /// Typst files of a user's template folder, parsed once: a library the
+    /// template imports is otherwise parsed (and its syntax tree hashed)
+    /// again for every document.
+    sources: Mutex<HashMap<FileId, FileResult<Source>>>,
 }
 
 fn project_file(path: &str) -> FileId {
@@ -173,6 +177,7 @@ impl Typesetter {
             town,
             embedded,
             files: Mutex::new(HashMap::new()),
+            sources: Mutex::new(HashMap::new()),
         })
     }
 
@@ -506,9 +511,18 @@ impl World for DocWorld<'_> {
         {
             return Ok(src.clone());
         }
-        let bytes = self.file(id)?;
-        let text = std::str::from_utf8(&bytes).map_err(|_| FileError::InvalidUtf8)?;
-        Ok(Source::new(id, text.to_string()))
+        let parse = || {
+            let bytes = self.file(id)?;
+            let text = std::str::from_utf8(&bytes).map_err(|_| FileError::InvalidUtf8)?;
+            Ok(Source::new(id, text.to_string()))
+        };
+        // The data differs from document to document: never cached; nor is
+        // anything asked of the embedded templates (they read only each other).
+        if id == self.template.data_id || self.template.root.is_none() {
+            return parse();
+        }
+        let mut cache = self.ts.sources.lock().unwrap_or_else(|e| e.into_inner());
+        cache.entry(id).or_insert_with(parse).clone()
     }
 
     fn file(&self, id: FileId) -> FileResult<Bytes> {

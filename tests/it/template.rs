@@ -83,3 +83,51 @@ fn template_warnings_are_surfaced() {
     );
     assert!(dir.path().join("out/form.pdf").is_file());
 }
+
+#[test]
+fn a_user_templates_library_serves_every_department_of_a_batch_with_its_own_data() {
+    // The helper is parsed once per run; the data must still be each form's.
+    let dir = tempfile::tempdir().unwrap();
+    let tdir = dir.path().join("tpl");
+    std::fs::create_dir_all(&tdir).unwrap();
+    std::fs::write(
+        tdir.join("mine.typ"),
+        "#import \"helper.typ\": greet\n#let d = json(\"/data.json\")\n#greet(d.department)",
+    )
+    .unwrap();
+    std::fs::write(tdir.join("helper.typ"), "#let greet(x) = [部门：#x]").unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let names = ["甲办公室", "乙办公室", "丙办公室"];
+    for name in names {
+        std::fs::write(data.join(format!("{name}.toml")), department(name)).unwrap();
+    }
+    let out = Command::cargo_bin("jixiao")
+        .unwrap()
+        .current_dir(dir.path())
+        .args([
+            "batch",
+            "data",
+            "-o",
+            "out",
+            "--format",
+            "pdf",
+            "--jobs",
+            "2",
+            "--quiet",
+            "--no-town-pdf",
+            "--template",
+            "tpl/mine.typ",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for name in names {
+        let text = pdf_text(&dir.path().join(format!("out/{name}.pdf")), false);
+        assert_eq!(text, format!("部门：东莞市大朗镇{name}"));
+    }
+}
