@@ -5,7 +5,13 @@ use assert_cmd::Command;
 
 use crate::support::*;
 
-fn render_with(template: &str, extra: &[(&str, &str)]) -> (i32, String, tempfile::TempDir) {
+/// A template that imports a helper from its own folder and prints the department.
+const GREETING: &str =
+    "#import \"helper.typ\": greet\n#let d = json(\"/data.json\")\n#greet(d.department)";
+const HELPER: (&str, &str) = ("helper.typ", "#let greet(x) = [部门：#x]");
+
+/// A temp folder with `tpl/mine.typ` holding `template`, and `extra` files beside it.
+fn with_template(template: &str, extra: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let tdir = dir.path().join("tpl");
     std::fs::create_dir_all(&tdir).unwrap();
@@ -13,6 +19,11 @@ fn render_with(template: &str, extra: &[(&str, &str)]) -> (i32, String, tempfile
     for (name, text) in extra {
         std::fs::write(tdir.join(name), text).unwrap();
     }
+    dir
+}
+
+fn render_with(template: &str, extra: &[(&str, &str)]) -> (i32, String, tempfile::TempDir) {
+    let dir = with_template(template, extra);
     std::fs::write(dir.path().join("secret.txt"), "top secret").unwrap();
     std::fs::copy(seed_path(), dir.path().join("form.toml")).unwrap();
     let out = Command::cargo_bin("jixiao")
@@ -37,10 +48,7 @@ fn render_with(template: &str, extra: &[(&str, &str)]) -> (i32, String, tempfile
 
 #[test]
 fn a_user_template_reads_the_data_and_its_own_folder() {
-    let (code, text, dir) = render_with(
-        "#import \"helper.typ\": greet\n#let d = json(\"/data.json\")\n#greet(d.department)",
-        &[("helper.typ", "#let greet(x) = [部门：#x]")],
-    );
+    let (code, text, dir) = render_with(GREETING, &[HELPER]);
     assert_eq!(code, 0, "{text}");
     assert!(dir.path().join("out/form.pdf").is_file());
 }
@@ -87,15 +95,7 @@ fn template_warnings_are_surfaced() {
 #[test]
 fn a_user_templates_library_serves_every_department_of_a_batch_with_its_own_data() {
     // The helper is parsed once per run; the data must still be each form's.
-    let dir = tempfile::tempdir().unwrap();
-    let tdir = dir.path().join("tpl");
-    std::fs::create_dir_all(&tdir).unwrap();
-    std::fs::write(
-        tdir.join("mine.typ"),
-        "#import \"helper.typ\": greet\n#let d = json(\"/data.json\")\n#greet(d.department)",
-    )
-    .unwrap();
-    std::fs::write(tdir.join("helper.typ"), "#let greet(x) = [部门：#x]").unwrap();
+    let dir = with_template(GREETING, &[HELPER]);
     let data = dir.path().join("data");
     std::fs::create_dir_all(&data).unwrap();
     let names = ["甲办公室", "乙办公室", "丙办公室"];
