@@ -245,7 +245,7 @@ fn main() {
     for i in 0..n {
         let src = std::fs::read(data.join(format!("部门{i:03}.toml"))).unwrap();
         let doc = jixiao::model::load(&src).document.unwrap();
-        let mut view = serde_json::to_value(jixiao::render::view::View::new(&doc)).unwrap();
+        let mut view = serde_json::to_value(jixiao::layout::view::Data::new(&doc)).unwrap();
         view["fonts"] = fonts.clone();
         let dir = work.join(format!("{i:03}"));
         std::fs::create_dir_all(&dir).unwrap();

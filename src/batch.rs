@@ -13,21 +13,18 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 
-use crate::check::check_file;
 use crate::diagnostic::Diagnostic;
 use crate::files;
 use crate::model::Document;
 use crate::render::pdf::{PdfSettings, Typesetter};
 
 /// Which outputs to write.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Format {
-    /// PDF 和 Excel 工作簿
+    /// PDF and workbook.
     #[default]
     All,
-    /// 只生成 PDF
     Pdf,
-    /// 只生成 Excel 工作簿
     Xlsx,
 }
 
@@ -159,7 +156,7 @@ pub fn process(job: &Job, ts: &Typesetter, opts: &Options) -> Report {
 }
 
 fn process_inner(job: &Job, ts: &Typesetter, opts: &Options) -> Report {
-    let l = check_file(&job.input, opts.strict);
+    let l = crate::model::load_file(&job.input, opts.strict);
     let mut report = Report::new(&job.input, Status::Invalid);
     report.errors = l.errors();
     report.warnings = l.warnings();
@@ -194,7 +191,7 @@ fn process_inner(job: &Job, ts: &Typesetter, opts: &Options) -> Report {
                 report.errors += 1;
                 report
                     .diagnostics
-                    .push(Diagnostic::error(format!("生成 Excel 工作簿失败：{e}")));
+                    .push(Diagnostic::error(format!("生成 Excel 工作簿失败：{e:#}")));
                 failed = true;
             }
         }
@@ -222,8 +219,13 @@ fn render_pdf(
             .into_iter()
             .map(|(c, field)| {
                 let d = crate::render::pdf::no_glyph(c, &field);
-                match source.find(c) {
-                    Some(at) => d.at(at..at + c.len_utf8()),
+                // Point at the character inside the field's own value.
+                let at = field.span_in(source).and_then(|value| {
+                    let at = value.start + source.get(value)?.find(c)?;
+                    Some(at..at + c.len_utf8())
+                });
+                match at {
+                    Some(at) => d.at(at),
                     None => d,
                 }
             })
@@ -240,7 +242,12 @@ fn write(report: &mut Report, path: PathBuf, bytes: &[u8]) -> bool {
             true
         }
         Err(e) => {
-            report.failure = Some(format!("{e:#}"));
+            // Both formats may fail to write: keep every reason.
+            let why = format!("{e:#}");
+            report.failure = Some(match report.failure.take() {
+                Some(first) => format!("{first}；{why}"),
+                None => why,
+            });
             false
         }
     }

@@ -26,7 +26,7 @@ pub enum Command {
     )]
     Check(CheckArgs),
     /// 生成一份带说明的空白数据文件，填好后即可通过检查。
-    #[command(after_help = "例：\n  jixiao new data/2025/新部门.toml\n  jixiao new > 新部门.toml")]
+    #[command(after_help = "例：\n  jixiao new data/2025/新部门.toml\n\n不写文件名时输出到屏幕。")]
     New(NewArgs),
     /// 一次生成一个文件夹中所有部门的表（PDF、Excel），以及全镇的汇总工作簿和合订本。
     #[command(
@@ -46,7 +46,7 @@ pub enum Command {
     },
     /// 输出数据格式的 JSON Schema（带中文说明），供编辑器自动补全和提示。
     #[command(
-        after_help = "例：\n  jixiao schema > data/jixiao.schema.json\n\n在数据文件第一行写 `#:schema ../jixiao.schema.json`，\n支持 TOML 的编辑器（如装了 Even Better TOML 的 VS Code）就会提示每一项的含义。"
+        after_help = "例：\n  jixiao schema -o data/jixiao.schema.json\n\n在数据文件第一行写 `#:schema ../jixiao.schema.json`，\n支持 TOML 的编辑器（如装了 Even Better TOML 的 VS Code）就会提示每一项的含义。"
     )]
     Schema(SchemaArgs),
 }
@@ -85,7 +85,7 @@ pub struct RenderArgs {
     pub output: Option<PathBuf>,
     /// 生成哪些文件：all（PDF 和 Excel，默认）、pdf、xlsx。
     #[arg(long, value_enum, default_value_t)]
-    pub format: crate::batch::Format,
+    pub format: FormatArg,
     /// 把警告也当作错误（有警告的部门不生成）。
     #[arg(long)]
     pub strict: bool,
@@ -109,7 +109,7 @@ pub struct BatchArgs {
     pub shard: Option<crate::batch::Shard>,
     /// 生成哪些文件：all（PDF 和 Excel，默认）、pdf、xlsx。
     #[arg(long, value_enum, default_value_t)]
-    pub format: crate::batch::Format,
+    pub format: FormatArg,
     /// 不生成全镇合订本 PDF。
     #[arg(long)]
     pub no_town_pdf: bool,
@@ -137,8 +137,51 @@ pub struct PdfArgs {
     pub font_path: Vec<PathBuf>,
     /// PDF 标准：pdf（默认，带无障碍标签）或 a-2b（PDF/A-2b，存档用）。
     #[arg(long, value_enum, default_value_t)]
-    pub pdf_standard: crate::render::pdf::Standard,
+    pub pdf_standard: StandardArg,
     /// PDF 中记录的日期（1970 年起的秒数）；不设时用预算年度的 1 月 1 日，保证每次输出完全相同。
     #[arg(long, env = "SOURCE_DATE_EPOCH", hide_env_values = true)]
     pub source_date_epoch: Option<i64>,
+}
+
+/// Which outputs to write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum FormatArg {
+    /// PDF 和 Excel 工作簿
+    #[default]
+    All,
+    /// 只生成 PDF
+    Pdf,
+    /// 只生成 Excel 工作簿
+    Xlsx,
+}
+
+impl From<FormatArg> for crate::batch::Format {
+    fn from(f: FormatArg) -> Self {
+        match f {
+            FormatArg::All => Self::All,
+            FormatArg::Pdf => Self::Pdf,
+            FormatArg::Xlsx => Self::Xlsx,
+        }
+    }
+}
+
+/// PDF flavours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum StandardArg {
+    /// 普通 PDF 1.7，带无障碍标签
+    #[default]
+    #[value(name = "pdf")]
+    Plain,
+    /// PDF/A-2b，存档用
+    #[value(name = "a-2b")]
+    A2b,
+}
+
+impl From<StandardArg> for crate::render::pdf::Standard {
+    fn from(s: StandardArg) -> Self {
+        match s {
+            StandardArg::Plain => Self::Plain,
+            StandardArg::A2b => Self::A2b,
+        }
+    }
 }

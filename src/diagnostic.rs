@@ -39,6 +39,9 @@ pub struct Diagnostic {
     pub message: String,
     /// The form's name for the field, e.g. `预算整体情况 › 财政拨款`.
     pub field: Option<String>,
+    /// Where the field is in a data file, e.g. `budget.fiscal_funds`; lets
+    /// a form read from a workbook point at the workbook's cell.
+    pub path: Option<String>,
     /// Byte range in the source the mistake is at.
     pub span: Option<Range<usize>>,
     /// Short text printed under the caret.
@@ -61,6 +64,7 @@ impl Diagnostic {
             severity,
             message: message.into(),
             field: None,
+            path: None,
             span: None,
             label: None,
             notes: Vec::new(),
@@ -74,6 +78,13 @@ impl Diagnostic {
 
     pub fn field(mut self, field: impl Into<String>) -> Self {
         self.field = Some(field.into());
+        self
+    }
+
+    /// The field the mistake is in: its name on the form and its path.
+    pub fn of(mut self, field: &crate::model::field::Field) -> Self {
+        self.field = Some(field.name());
+        self.path = Some(field.to_string());
         self
     }
 

@@ -80,6 +80,40 @@ pub fn describe_io(e: &std::io::Error) -> String {
 /// flushed to disk, then renamed over the target. A failure at any point
 /// leaves the old file (if any) untouched and no temp file behind.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let tmp = temp_with(path, bytes)?;
+    let mut tmp = Some(tmp);
+    replace_retrying(LOCKS, || {
+        let t = tmp
+            .take()
+            .ok_or_else(|| std::io::Error::other("temp file gone"))?;
+        t.persist(path).map(drop).map_err(|e| {
+            let err = std::io::Error::new(e.error.kind(), e.error.to_string());
+            tmp = Some(e.file);
+            err
+        })
+    })
+    .map_err(|e| {
+        let why = describe_replace(LOCKS, &e);
+        anyhow::anyhow!("无法写入“{}”：{why}", path.display())
+    })
+}
+
+/// Creates a new file; refuses to overwrite one that exists, even one that
+/// appears while this file is being written.
+pub fn write_new(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let tmp = temp_with(path, bytes)?;
+    match tmp.persist_noclobber(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => anyhow::bail!(
+            "“{}”已存在，为免覆盖没有写入；请换一个文件名",
+            path.display()
+        ),
+        Err(e) => anyhow::bail!("无法写入“{}”：{}", path.display(), describe_io(&e.error)),
+    }
+}
+
+/// A temp file beside `path` holding `bytes`, flushed to disk.
+fn temp_with(path: &Path, bytes: &[u8]) -> anyhow::Result<tempfile::NamedTempFile> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -100,17 +134,84 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let mut tmp = builder.tempfile_in(dir).map_err(fail)?;
     tmp.write_all(bytes).map_err(fail)?;
     tmp.as_file().sync_all().map_err(fail)?;
-    tmp.persist(path).map_err(|e| fail(e.error))?;
-    Ok(())
+    Ok(tmp)
 }
 
-/// Creates a new file; refuses to overwrite one that exists.
-pub fn write_new(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    if path.exists() {
-        anyhow::bail!(
-            "“{}”已存在，为免覆盖没有写入；请换一个文件名",
-            path.display()
-        );
+/// How long replacing a file keeps trying while it is locked (ms).
+const RETRIES: [u64; 5] = [50, 100, 200, 300, 400];
+
+/// Whether "access denied" on replacing a file means it is locked: true on
+/// Windows, where a file that a virus scanner or the search indexer holds
+/// for a moment cannot be replaced, and neither can one that WPS, Excel or
+/// a PDF reader has open. Elsewhere it means what it says.
+const LOCKS: bool = cfg!(windows);
+
+/// Runs `replace` until it succeeds, retrying for about a second while the
+/// target is locked (see [`LOCKS`]).
+fn replace_retrying(
+    locks: bool,
+    mut replace: impl FnMut() -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let mut waits = RETRIES.iter();
+    loop {
+        match replace() {
+            Err(e) if locks && e.kind() == std::io::ErrorKind::PermissionDenied => {
+                match waits.next() {
+                    Some(ms) => std::thread::sleep(std::time::Duration::from_millis(*ms)),
+                    None => return Err(e),
+                }
+            }
+            other => return other,
+        }
     }
-    write_atomic(path, bytes)
+}
+
+/// A failed replace in words: where files lock, "access denied" almost
+/// always means the file is open in another program.
+fn describe_replace(locks: bool, e: &std::io::Error) -> String {
+    if locks && e.kind() == std::io::ErrorKind::PermissionDenied {
+        format!("文件可能正在被 WPS/Excel/PDF 阅读器打开，请关闭后重试（{e}）")
+    } else {
+        describe_io(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_locked_output_is_retried_then_named_as_open_elsewhere() {
+        let denied = || std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        // Locked for a moment (an indexer): the third try succeeds.
+        let mut tries = 0;
+        let r = replace_retrying(true, || {
+            tries += 1;
+            if tries < 3 { Err(denied()) } else { Ok(()) }
+        });
+        assert!(r.is_ok());
+        assert_eq!(tries, 3);
+        // Open in Excel: every try fails, and the message says what to do.
+        let mut tries = 0;
+        let e = replace_retrying(true, || {
+            tries += 1;
+            Err(denied())
+        })
+        .unwrap_err();
+        assert_eq!(tries, RETRIES.len() + 1);
+        let text = describe_replace(true, &e);
+        assert!(
+            text.contains("WPS/Excel/PDF 阅读器打开，请关闭后重试"),
+            "{text}"
+        );
+        // Where files do not lock, access denied is not retried.
+        let mut tries = 0;
+        let e = replace_retrying(false, || {
+            tries += 1;
+            Err(denied())
+        })
+        .unwrap_err();
+        assert_eq!(tries, 1);
+        assert!(describe_replace(false, &e).contains("没有权限"));
+    }
 }

@@ -1,51 +1,21 @@
 //! jixiao（绩效）: one TOML file per department in, that department's
 //! 部门整体预算绩效目标表 out.
 //!
-//! The pipeline: [`model`] loads and validates a file into a
-//! [`model::Document`]; commands ([`check`], …) drive it; [`diagnostic`]
-//! prints what went wrong; [`files`] finds inputs and writes outputs atomically.
+//! The pipeline, one way down: [`cli`] (clap types only) → [`cmd`] (one
+//! runner per command) → [`batch`] and [`town`] (many files, the town's
+//! combined outputs) → [`render`] (PDF and workbook bytes) → [`layout`]
+//! (the form's grid, declared once) → [`model`] (load, check and validate
+//! a data file into a [`model::Document`]). Beside them: [`diagnostic`]
+//! prints what went wrong, [`files`] finds inputs and writes outputs
+//! atomically, [`names`] makes file and sheet names from data.
 
 pub mod batch;
-pub mod batch_cmd;
-pub mod check;
 pub mod cli;
+pub mod cmd;
 pub mod diagnostic;
 pub mod files;
+pub mod layout;
 pub mod model;
+pub mod names;
 pub mod render;
-pub mod scaffold;
 pub mod town;
-
-use std::process::ExitCode;
-
-use cli::{Cli, Command};
-
-/// Runs a parsed command line.
-pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    match cli.command {
-        Command::Check(args) => check::run(&args),
-        Command::New(args) => scaffold::run(&args),
-        Command::Render(args) => batch_cmd::render(&args),
-        Command::Batch(args) => batch_cmd::run(&args),
-        Command::Completions { shell } => {
-            let mut cmd = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(shell, &mut cmd, "jixiao", &mut std::io::stdout());
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Schema(args) => {
-            let text = schema_text();
-            match args.output {
-                Some(path) => files::write_atomic(&path, text.as_bytes())?,
-                None => print!("{text}"),
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-    }
-}
-
-/// The JSON Schema as the committed `data/jixiao.schema.json` holds it.
-pub fn schema_text() -> String {
-    let mut s = serde_json::to_string_pretty(model::schema()).unwrap_or_default();
-    s.push('\n');
-    s
-}

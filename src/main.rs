@@ -12,10 +12,11 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = jixiao::cli::Cli::parse();
-    match jixiao::run(cli) {
+    match jixiao::cmd::run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("错误：{e:#}");
+            use std::io::Write as _;
+            let _ = writeln!(std::io::stderr(), "错误：{e:#}");
             ExitCode::from(1)
         }
     }

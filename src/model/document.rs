@@ -6,6 +6,8 @@
 
 use rust_decimal::Decimal;
 
+use super::field::Field;
+
 pub use super::raw::TaskUnit;
 
 impl TaskUnit {
@@ -23,6 +25,11 @@ impl TaskUnit {
             TaskUnit::Yuan => Decimal::ONE,
             TaskUnit::WanYuan => Decimal::from(10_000),
         }
+    }
+
+    /// An amount in this unit, in 万元 (the budget's unit), exactly.
+    pub fn to_wan(self, amount: Decimal) -> Decimal {
+        amount * self.in_yuan() / Decimal::from(10_000)
     }
 }
 
@@ -141,6 +148,59 @@ pub struct Indicator {
 }
 
 impl Document {
+    /// Every text of the form with its field, for checks that must name
+    /// the field (a character no font can show, say). Sub-items come one
+    /// by one, each its own field.
+    pub fn texts(&self) -> Vec<(Field, &str)> {
+        let mut out = vec![
+            (Field::of("town"), self.town.as_str()),
+            (Field::of("department"), self.department.as_str()),
+        ];
+        fn text<'a>(out: &mut Vec<(Field, &'a str)>, field: Field, t: &'a Text) {
+            match t {
+                Text::One(s) => out.push((field, s)),
+                Text::Items(items) => {
+                    for (i, s) in items.iter().enumerate() {
+                        out.push((field.at(i), s));
+                    }
+                }
+            }
+        }
+        for (i, g) in self.goals.iter().enumerate() {
+            out.push((Field::of("overall").key("goals").at(i), g));
+        }
+        let tasks = (self.tasks.iter().enumerate())
+            .map(|(i, t)| (Field::of("tasks").at(i), t))
+            .chain(
+                (self.other_tasks.iter().enumerate())
+                    .map(|(i, t)| (Field::of("other_tasks").at(i), t)),
+            );
+        for (f, t) in tasks {
+            out.push((f.key("name"), &t.name));
+            text(&mut out, f.key("content"), &t.content);
+            text(&mut out, f.key("target"), &t.target);
+        }
+        let groups = self
+            .indicators
+            .iter()
+            .flat_map(|l| l.groups.iter().map(move |g| (l, g)));
+        for (gi, (l, g)) in groups.enumerate() {
+            let f = Field::of("indicators").at(gi);
+            out.push((f.key("level1"), &l.name));
+            out.push((f.key("level2"), &g.name));
+            for (ii, it) in g.items.iter().enumerate() {
+                let f = f.key("items").at(ii);
+                out.push((f.key("name"), &it.name));
+                text(&mut out, f.key("period"), &it.period);
+                text(&mut out, f.key("annual"), &it.annual);
+            }
+        }
+        let sat = Field::of("satisfaction");
+        out.push((sat.key("period"), &self.satisfaction[0]));
+        out.push((sat.key("annual"), &self.satisfaction[1]));
+        out
+    }
+
     /// Sum of 年度重点工作任务 amounts, in the task unit.
     pub fn tasks_total(&self) -> Decimal {
         self.tasks.iter().map(|t| t.amount).sum()

@@ -6,6 +6,8 @@
 //! the earlier ones found no error, so one mistake is never reported twice.
 
 pub mod document;
+pub mod field;
+pub mod labels;
 pub mod raw;
 pub mod structure;
 pub mod validate;
@@ -14,7 +16,9 @@ use std::sync::OnceLock;
 
 pub use document::Document;
 
-use crate::diagnostic::Diagnostic;
+use std::path::Path;
+
+use crate::diagnostic::{Diagnostic, Severity};
 
 /// A loaded file: its text (for printing diagnostics) and what was found.
 #[derive(Debug)]
@@ -76,14 +80,36 @@ fn split_titles(v: &mut serde_json::Value) {
     }
 }
 
+/// Loads one file from disk; an unreadable file becomes a diagnostic.
+/// With `strict`, warnings count as errors.
+pub fn load_file(path: &Path, strict: bool) -> Loaded {
+    let mut loaded = match std::fs::read(path) {
+        Ok(bytes) => load(&bytes),
+        Err(e) => Loaded {
+            source: String::new(),
+            document: None,
+            diagnostics: vec![
+                Diagnostic::error(format!("无法读取文件：{}", crate::files::describe_io(&e)))
+                    .field("文件"),
+            ],
+        },
+    };
+    if strict {
+        for d in &mut loaded.diagnostics {
+            d.severity = Severity::Error;
+        }
+        if loaded.errors() > 0 {
+            loaded.document = None;
+        }
+    }
+    loaded
+}
+
 /// Loads one form from its bytes. Never panics, whatever the bytes.
 pub fn load(bytes: &[u8]) -> Loaded {
-    // A UTF-8 byte order mark (Notepad writes one) is fine; CRLF line ends
-    // are fine too (TOML accepts them, text folding drops the CR).
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let source = match std::str::from_utf8(bytes) {
-        Ok(s) => s.to_string(),
-        Err(e) => return not_utf8(bytes, e.valid_up_to()),
+    let source = match decode(bytes) {
+        Ok(s) => s,
+        Err(failed) => return *failed,
     };
     if source
         .lines()
@@ -118,66 +144,80 @@ pub fn load(bytes: &[u8]) -> Loaded {
     }
 }
 
-/// Files from Chinese Windows editors are often GBK/GB18030 ("ANSI") or
-/// UTF-16 ("Unicode"). They are refused, not guessed at: a wrong guess would
-/// put wrong characters on an official form. The message says how to re-save.
-fn not_utf8(bytes: &[u8], valid_up_to: usize) -> Loaded {
-    const RESAVE: &str =
-        "请用编辑器“另存为”UTF-8 编码后再检查：记事本选“编码：UTF-8”；WPS 文字/VS Code 选 UTF-8";
-    let lossy = String::from_utf8_lossy(bytes).into_owned();
-    let (what, at) = if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
-        (
-            "文件是 UTF-16 编码（记事本的“Unicode”），不是 UTF-8".to_string(),
-            0..0,
-        )
-    } else {
-        let pos = lossy.find('\u{FFFD}').unwrap_or(0);
-        let kind = if looks_like_gb18030(bytes) {
-            "文件看起来是 GBK/GB18030 编码（中文 Windows 的“ANSI”），不是 UTF-8"
-        } else {
-            "文件不是 UTF-8 编码"
-        };
-        (
-            format!("{kind}（第 {} 个字节起无法识别）", valid_up_to + 1),
-            pos..pos + '\u{FFFD}'.len_utf8(),
-        )
-    };
-    let d = Diagnostic::error(what)
-        .at(at)
-        .field("文件编码")
-        .label("无法识别的字节")
-        .note(RESAVE);
-    Loaded::failed(lossy, vec![d])
+const RESAVE: &str =
+    "请用编辑器“另存为”UTF-8 编码后再检查：记事本选“编码：UTF-8”；WPS 文字/VS Code 选 UTF-8";
+
+/// The file's text. UTF-8 (with or without a byte order mark, as Notepad
+/// writes it) is read; so is UTF-16 with a byte order mark, which is what
+/// `jixiao new > x.toml` writes in Windows PowerShell 5.1 and is
+/// unambiguous. Anything else is refused, not guessed at: a wrong guess
+/// would put wrong characters on an official form. A file that is valid
+/// GBK/GB18030 (Notepad's "ANSI" on Chinese Windows) is shown decoded, so
+/// the message quotes the clerk's own line, with how to re-save.
+fn decode(bytes: &[u8]) -> Result<String, Box<Loaded>> {
+    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        return utf8(rest);
+    }
+    for (bom, enc) in [
+        (&b"\xFF\xFE"[..], encoding_rs::UTF_16LE),
+        (&b"\xFE\xFF"[..], encoding_rs::UTF_16BE),
+    ] {
+        if let Some(rest) = bytes.strip_prefix(bom) {
+            return match enc.decode_without_bom_handling_and_without_replacement(rest) {
+                Some(text) => Ok(text.into_owned()),
+                None => {
+                    let (lossy, _) = enc.decode_without_bom_handling(rest);
+                    let pos = lossy.find('\u{FFFD}').unwrap_or(0);
+                    Err(refuse(
+                        lossy.into_owned(),
+                        "文件是 UTF-16 编码，但其中有损坏的字符".into(),
+                        pos,
+                    ))
+                }
+            };
+        }
+    }
+    utf8(bytes)
 }
 
-/// Whether every non-ASCII byte sequence is a well-formed GB18030 code
-/// (two bytes `81–FE 40–FE` but not `7F`, or four bytes `81–FE 30–39 81–FE
-/// 30–39`), with at least one of them.
-pub fn looks_like_gb18030(bytes: &[u8]) -> bool {
-    let mut i = 0;
-    let mut seen = false;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if b < 0x80 {
-            i += 1;
-            continue;
-        }
-        let lead = (0x81..=0xFE).contains(&b);
-        let next = bytes.get(i + 1).copied().unwrap_or(0);
-        if lead && (0x40..=0xFE).contains(&next) && next != 0x7F {
-            i += 2;
-        } else if lead
-            && (0x30..=0x39).contains(&next)
-            && bytes.get(i + 2).is_some_and(|c| (0x81..=0xFE).contains(c))
-            && bytes.get(i + 3).is_some_and(|c| (0x30..=0x39).contains(c))
-        {
-            i += 4;
-        } else {
-            return false;
-        }
-        seen = true;
+fn utf8(bytes: &[u8]) -> Result<String, Box<Loaded>> {
+    let e = match std::str::from_utf8(bytes) {
+        Ok(s) => return Ok(s.to_string()),
+        Err(e) => e,
+    };
+    let at = e.valid_up_to();
+    if let Some(text) =
+        encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(bytes)
+    {
+        // The first character that is not ASCII is where UTF-8 and GB18030
+        // part ways.
+        let pos = text.find(|c: char| !c.is_ascii()).unwrap_or(0);
+        return Err(refuse(
+            text.into_owned(),
+            format!(
+                "文件是 GBK/GB18030 编码（中文 Windows 的“ANSI”），不是 UTF-8（第 {} 个字节起）",
+                at + 1
+            ),
+            pos,
+        ));
     }
-    seen
+    let lossy = String::from_utf8_lossy(bytes).into_owned();
+    let pos = lossy.find('\u{FFFD}').unwrap_or(0);
+    Err(refuse(
+        lossy,
+        format!("文件不是 UTF-8 编码（第 {} 个字节起无法识别）", at + 1),
+        pos,
+    ))
+}
+
+fn refuse(text: String, what: String, pos: usize) -> Box<Loaded> {
+    let len = text[pos..].chars().next().map_or(0, char::len_utf8);
+    let d = Diagnostic::error(what)
+        .at(pos..pos + len)
+        .field("文件编码")
+        .label("从这里起无法按 UTF-8 读取")
+        .note(RESAVE);
+    Box::new(Loaded::failed(text, vec![d]))
 }
 
 fn toml_error(e: &toml::de::Error) -> Diagnostic {

@@ -53,7 +53,7 @@ pub struct RawForm {
     /// 每个任务写一节 [[tasks]]，按顺序编号为 任务1、任务2……
     #[schemars(length(min = 1))]
     pub tasks: Vec<RawTask>,
-    /// 其他需完成的任务（可选填）
+    /// 其他需完成的任务(可选填)
     ///
     /// 每个任务写一节 [[other_tasks]]；没有可以不写。
     #[serde(default)]
@@ -210,9 +210,9 @@ pub struct RawGroup {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawIndicator {
-    /// 三级指标
+    /// 名称
     ///
-    /// 指标名称。
+    /// 三级指标的名称。
     #[schemars(with = "String")]
     pub name: Spanned<String>,
     /// 实施周期指标值

@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
+use super::field::{Field, resolve, title};
 use crate::diagnostic::Diagnostic;
 
 /// Walks `root` against `schema` and returns every structural mistake.
@@ -23,44 +24,13 @@ pub fn check(root: &Spanned<DeTable<'_>>, schema: &Value) -> Vec<Diagnostic> {
         defs,
         diagnostics: Vec::new(),
     };
-    walker.table(root.get_ref(), root.span(), schema, "");
+    walker.table(root.get_ref(), root.span(), schema, &Field::root());
     walker.diagnostics
 }
 
 struct Walker<'s> {
     defs: &'s Map<String, Value>,
     diagnostics: Vec<Diagnostic>,
-}
-
-/// The title of a schema, or of what its `$ref` points at.
-fn title<'s>(schema: &'s Value, defs: &'s Map<String, Value>) -> Option<&'s str> {
-    schema
-        .get("title")
-        .and_then(Value::as_str)
-        .or_else(|| resolve(schema, defs).get("title").and_then(Value::as_str))
-}
-
-fn resolve<'s>(schema: &'s Value, defs: &'s Map<String, Value>) -> &'s Value {
-    let mut s = schema;
-    // A chain of references is short; the bound only guards a broken schema.
-    for _ in 0..8 {
-        match s.get("$ref").and_then(Value::as_str) {
-            Some(r) => match r.strip_prefix("#/$defs/").and_then(|n| defs.get(n)) {
-                Some(target) => s = target,
-                None => break,
-            },
-            None => break,
-        }
-    }
-    s
-}
-
-fn join(path: &str, name: &str) -> String {
-    match (path.is_empty(), name.is_empty()) {
-        (true, _) => name.to_string(),
-        (_, true) => path.to_string(),
-        _ => format!("{path} › {name}"),
-    }
 }
 
 /// What a TOML value is, in the words a clerk knows.
@@ -106,7 +76,7 @@ impl<'s> Walker<'s> {
     }
 
     /// Checks one value; returns whether it fit (used to try `anyOf` branches).
-    fn value(&mut self, v: &Spanned<DeValue<'_>>, schema: &'s Value, path: &str) -> bool {
+    fn value(&mut self, v: &Spanned<DeValue<'_>>, schema: &'s Value, path: &Field) -> bool {
         let s = resolve(schema, self.defs);
         let branches = s
             .get("anyOf")
@@ -138,11 +108,12 @@ impl<'s> Walker<'s> {
             };
             self.push(
                 Diagnostic::error(format!(
-                    "“{path}”应为{}，这里写的是{shown}",
+                    "“{}”应为{}，这里写的是{shown}",
+                    path.name(),
                     expected.join("或")
                 ))
                 .at(v.span())
-                .field(path)
+                .of(path)
                 .label(format!("应为{}", expected.join("或"))),
             );
             return false;
@@ -160,7 +131,7 @@ impl<'s> Walker<'s> {
         v: &Spanned<DeValue<'_>>,
         s: &'s Value,
         branches: &'s [Value],
-        path: &str,
+        path: &Field,
     ) -> bool {
         let mut tried = Vec::new();
         for b in branches {
@@ -191,18 +162,19 @@ impl<'s> Walker<'s> {
             .unwrap_or("规定的格式");
         self.push(
             Diagnostic::error(format!(
-                "“{path}”的写法不对，这里写的是{}",
+                "“{}”的写法不对，这里写的是{}",
+                path.name(),
                 kind_of(v.get_ref())
             ))
             .at(v.span())
-            .field(path)
+            .of(path)
             .label("格式不对")
             .note(format!("应写成：{what}")),
         );
         false
     }
 
-    fn one_of_values(&mut self, v: &Spanned<DeValue<'_>>, options: &[Value], path: &str) -> bool {
+    fn one_of_values(&mut self, v: &Spanned<DeValue<'_>>, options: &[Value], path: &Field) -> bool {
         let allowed: Vec<&str> = options.iter().filter_map(Value::as_str).collect();
         if let DeValue::String(s) = v.get_ref()
             && allowed.contains(&s.as_ref())
@@ -215,9 +187,9 @@ impl<'s> Walker<'s> {
             .collect::<Vec<_>>()
             .join("、");
         self.push(
-            Diagnostic::error(format!("“{path}”只能写 {list}"))
+            Diagnostic::error(format!("“{}”只能写 {list}", path.name()))
                 .at(v.span())
-                .field(path)
+                .of(path)
                 .label(format!("只能写 {list}")),
         );
         false
@@ -229,7 +201,7 @@ impl<'s> Walker<'s> {
         radix: u32,
         span: std::ops::Range<usize>,
         s: &Value,
-        path: &str,
+        path: &Field,
     ) -> bool {
         let digits = text.replace('_', "");
         let digits = digits
@@ -244,18 +216,18 @@ impl<'s> Walker<'s> {
         let max = s.get("maximum").and_then(Value::as_i64);
         if min.is_some_and(|m| n < i128::from(m)) {
             self.push(
-                Diagnostic::error(format!("“{path}”不能为负数，这里写的是 {n}"))
+                Diagnostic::error(format!("“{}”不能为负数，这里写的是 {n}", path.name()))
                     .at(span)
-                    .field(path)
+                    .of(path)
                     .label("应为 0 或正整数"),
             );
             return false;
         }
         if max.is_some_and(|m| n > i128::from(m)) {
             self.push(
-                Diagnostic::error(format!("“{path}”的数值 {n} 太大"))
+                Diagnostic::error(format!("“{}”的数值 {n} 太大", path.name()))
                     .at(span)
-                    .field(path)
+                    .of(path)
                     .label("数值太大"),
             );
             return false;
@@ -268,24 +240,23 @@ impl<'s> Walker<'s> {
         items: &[Spanned<DeValue<'_>>],
         span: std::ops::Range<usize>,
         s: &'s Value,
-        path: &str,
+        path: &Field,
     ) -> bool {
         let mut ok = true;
         if let Some(min) = s.get("minItems").and_then(Value::as_u64)
             && (items.len() as u64) < min
         {
             self.push(
-                Diagnostic::error(format!("“{path}”至少要写 {min} 项"))
+                Diagnostic::error(format!("“{}”至少要写 {min} 项", path.name()))
                     .at(span)
-                    .field(path)
+                    .of(path)
                     .label("不能为空"),
             );
             ok = false;
         }
         if let Some(item_schema) = s.get("items") {
             for (i, item) in items.iter().enumerate() {
-                let p = format!("{path} 第{}项", i + 1);
-                ok &= self.value(item, item_schema, &p);
+                ok &= self.value(item, item_schema, &path.at(i));
             }
         }
         ok
@@ -296,7 +267,7 @@ impl<'s> Walker<'s> {
         t: &DeTable<'_>,
         span: std::ops::Range<usize>,
         s: &'s Value,
-        path: &str,
+        path: &Field,
     ) -> bool {
         let s = resolve(s, self.defs);
         static EMPTY: std::sync::LazyLock<Map<String, Value>> = std::sync::LazyLock::new(Map::new);
@@ -314,8 +285,7 @@ impl<'s> Walker<'s> {
             let k = key.get_ref().as_ref();
             match props.get(k) {
                 Some(prop) => {
-                    let name = title(prop, self.defs).unwrap_or(k);
-                    ok &= self.value(value, prop, &join(path, name));
+                    ok &= self.value(value, prop, &path.key(k));
                 }
                 None if closed => {
                     ok = false;
@@ -344,16 +314,16 @@ impl<'s> Walker<'s> {
                 .get(req)
                 .and_then(|p| title(p, self.defs))
                 .unwrap_or(req);
-            let place = if path.is_empty() {
+            let place = if path.is_root() {
                 "文件中".to_string()
             } else {
-                format!("“{path}”中")
+                format!("“{}”中", path.name())
             };
-            let at = if path.is_empty() { 0..0 } else { span.clone() };
+            let at = if path.is_root() { 0..0 } else { span.clone() };
             self.push(
                 Diagnostic::error(format!("{place}缺少“{name}”（键 {req}）"))
                     .at(at)
-                    .field(join(path, name))
+                    .of(&path.key(req))
                     .label(format!("这里缺少 {req}"))
                     .note(format!("请补上一行：{req} = …")),
             );
@@ -366,16 +336,20 @@ impl<'s> Walker<'s> {
         key: &str,
         span: std::ops::Range<usize>,
         props: &Map<String, Value>,
-        path: &str,
+        path: &Field,
     ) -> (Diagnostic, Option<String>) {
-        let place = if path.is_empty() {
+        let place = if path.is_root() {
             "最外层".to_string()
         } else {
-            format!("“{path}”")
+            format!("“{}”", path.name())
         };
         let mut d = Diagnostic::error(format!("{place}中没有“{key}”这一项（键名可能拼错了）"))
             .at(span)
-            .field(if path.is_empty() { "文件" } else { path })
+            .field(if path.is_root() {
+                "文件".to_string()
+            } else {
+                path.name()
+            })
             .label("不认识的键");
         let best = props
             .keys()

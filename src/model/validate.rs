@@ -13,8 +13,11 @@ use rust_decimal::Decimal;
 use toml::Spanned;
 
 use super::document::{Budget, Document, Group, Indicator, Level1, Task, Text, format_amount};
+use super::field::Field;
 use super::raw::{self, Amount, RawForm, RawTask, TaskUnit};
 use crate::diagnostic::Diagnostic;
+use crate::model::labels::BudgetField;
+use crate::names;
 
 /// Budget years outside this range are surely a typo.
 pub const YEARS: std::ops::RangeInclusive<i64> = 2000..=2100;
@@ -45,8 +48,24 @@ pub fn validate(raw: &RawForm, source: &str) -> (Document, Vec<Diagnostic>) {
         source,
         diagnostics: Vec::new(),
     };
-    let town = r.text(&raw.town, "镇（街道）名称");
-    let department = r.text(&raw.department, "部门名称");
+    let town_field = Field::of("town");
+    let department_field = Field::of("department");
+    let town = r.text(&raw.town, &town_field);
+    let department = r.text(&raw.department, &department_field);
+    r.named(
+        &raw.town,
+        &town,
+        &town_field,
+        "合订本和汇总表的文件名",
+        names::safe_name,
+    );
+    r.named(
+        &raw.department,
+        &department,
+        &department_field,
+        "工作簿的工作表名",
+        names::sheet_name,
+    );
     let year = *raw.year.get_ref();
     if !YEARS.contains(&year) {
         r.push(
@@ -56,7 +75,7 @@ pub fn validate(raw: &RawForm, source: &str) -> (Document, Vec<Diagnostic>) {
                 YEARS.end()
             ))
             .at(raw.year.span())
-            .field("预算年度")
+            .of(&Field::of("year"))
             .label("请写四位数年份，如 2024"),
         );
     }
@@ -64,24 +83,18 @@ pub fn validate(raw: &RawForm, source: &str) -> (Document, Vec<Diagnostic>) {
         .task_unit
         .as_ref()
         .map_or(TaskUnit::Yuan, |u| *u.get_ref());
-    let staff = r.count(&raw.info.staff, "基本信息 › 财政供养人员数");
-    let subunits = r.count(&raw.info.subunits, "基本信息 › 下属二级单位数");
+    let info = Field::of("info");
+    let staff = r.count(&raw.info.staff, &info.key("staff"));
+    let subunits = r.count(&raw.info.subunits, &info.key("subunits"));
 
-    let b = &raw.budget;
-    let mut amt = |a: &Option<Spanned<Amount>>, name: &str| {
-        a.as_ref()
-            .and_then(|a| r.amount(a, &format!("预算整体情况 › {name}")))
-    };
-    let budget = Budget {
-        basic_expense: amt(&b.basic_expense, "基本支出"),
-        project_expense: amt(&b.project_expense, "项目支出"),
-        fiscal_funds: amt(&b.fiscal_funds, "财政拨款"),
-        other_funds: amt(&b.other_funds, "其他资金"),
-        special_funds: amt(&b.special_funds, "财政专项资金"),
-        other_development: amt(&b.other_development, "其他事业发展性支出"),
-        city_level: amt(&b.city_level, "市本级使用资金"),
-        transfer: amt(&b.transfer, "拟用于对下转移支付资金"),
-    };
+    let mut budget = Budget::default();
+    for f in BudgetField::ALL {
+        *f.slot(&mut budget) = raw
+            .budget
+            .get(f)
+            .as_ref()
+            .and_then(|a| r.amount(a, &Field::of("budget").key(f.key())));
+    }
 
     let goals = raw
         .overall
@@ -89,24 +102,25 @@ pub fn validate(raw: &RawForm, source: &str) -> (Document, Vec<Diagnostic>) {
         .get_ref()
         .iter()
         .enumerate()
-        .map(|(i, g)| r.text(g, &format!("总体绩效目标 › 目标{}", i + 1)))
+        .map(|(i, g)| r.text(g, &Field::of("overall").key("goals").at(i)))
         .collect();
     let tasks: Vec<Task> = raw
         .tasks
         .iter()
         .enumerate()
-        .map(|(i, t)| r.task(t, &format!("年度重点工作任务 › 任务{}", i + 1)))
+        .map(|(i, t)| r.task(t, &Field::of("tasks").at(i)))
         .collect();
     let other_tasks: Vec<Task> = raw
         .other_tasks
         .iter()
         .enumerate()
-        .map(|(i, t)| r.task(t, &format!("其他需完成的任务 第{}项", i + 1)))
+        .map(|(i, t)| r.task(t, &Field::of("other_tasks").at(i)))
         .collect();
     let indicators = r.indicators(&raw.indicators);
+    let sat = Field::of("satisfaction");
     let satisfaction = [
-        r.text(&raw.satisfaction.period, "满意度调查 › 实施周期指标值"),
-        r.text(&raw.satisfaction.annual, "满意度调查 › 年度指标值"),
+        r.text(&raw.satisfaction.period, &sat.key("period")),
+        r.text(&raw.satisfaction.annual, &sat.key("annual")),
     ];
 
     let doc = Document {
@@ -154,7 +168,7 @@ impl Rules<'_> {
     /// Characters a form must not carry: control characters (which XML 1.0,
     /// and so every workbook, forbids), direction overrides (which make the
     /// text shown differ from the text stored) and invisible zero-width ones.
-    fn invisible(&mut self, text: &str, span: std::ops::Range<usize>, field: &str) {
+    fn invisible(&mut self, text: &str, span: std::ops::Range<usize>, field: &Field) {
         for c in text.chars() {
             let code = c as u32;
             let (error, what) = match c {
@@ -165,7 +179,7 @@ impl Rules<'_> {
                 '\u{200B}'..='\u{200F}' | '\u{2060}' | '\u{FEFF}' => (false, "看不见的零宽字符"),
                 _ => continue,
             };
-            let message = format!("“{field}”中有{what} U+{code:04X}");
+            let message = format!("“{}”中有{what} U+{code:04X}", field.name());
             let d = if error {
                 Diagnostic::error(message)
             } else {
@@ -173,7 +187,7 @@ impl Rules<'_> {
             };
             self.push(
                 d.at(span.clone())
-                    .field(field)
+                    .of(field)
                     .label(format!("这段文字含有 U+{code:04X}"))
                     .note("多半是从网页或其他文件复制时带进来的；请删掉后重新输入这段文字"),
             );
@@ -181,29 +195,56 @@ impl Rules<'_> {
         }
     }
 
+    /// A warning when a name made from `text` (a file name, a sheet name)
+    /// had to differ from it: the clerk then finds the output by a name
+    /// the data does not say.
+    fn named(
+        &mut self,
+        s: &Spanned<String>,
+        text: &str,
+        field: &Field,
+        what: &str,
+        make: fn(&str) -> String,
+    ) {
+        let made = make(text);
+        if text.is_empty() || made == text {
+            return;
+        }
+        self.push(
+            Diagnostic::warning(format!(
+                "“{}”不能原样用作{what}，已改写为“{made}”",
+                field.name()
+            ))
+            .at(s.span())
+            .of(field)
+            .label("含有文件名或工作表名不允许的字符，或太长")
+            .note("文件名和工作表名中不能有 < > : \" / \\ | ? * [ ] 等符号，不能以点开头或结尾"),
+        );
+    }
+
     /// A required text: folded, and not empty.
-    fn text(&mut self, s: &Spanned<String>, field: &str) -> String {
+    fn text(&mut self, s: &Spanned<String>, field: &Field) -> String {
         self.invisible(s.get_ref(), s.span(), field);
         let folded = fold(s.get_ref());
         if folded.is_empty() {
             self.push(
-                Diagnostic::error(format!("“{field}”不能为空"))
+                Diagnostic::error(format!("“{}”不能为空", field.name()))
                     .at(s.span())
-                    .field(field)
+                    .of(field)
                     .label("请填写内容"),
             );
         }
         folded
     }
 
-    fn rich(&mut self, t: &Spanned<raw::Text>, field: &str) -> Text {
+    fn rich(&mut self, t: &Spanned<raw::Text>, field: &Field) -> Text {
         match t.get_ref() {
             raw::Text::One(s) => Text::One(self.text(&Spanned::new(t.span(), s.clone()), field)),
             raw::Text::Items(items) if items.is_empty() => {
                 self.push(
-                    Diagnostic::error(format!("“{field}”不能为空"))
+                    Diagnostic::error(format!("“{}”不能为空", field.name()))
                         .at(t.span())
-                        .field(field)
+                        .of(field)
                         .label("列表里至少写一项"),
                 );
                 Text::Items(Vec::new())
@@ -211,13 +252,14 @@ impl Rules<'_> {
             raw::Text::Items(items) => {
                 let mut out = Vec::with_capacity(items.len());
                 for (i, s) in items.iter().enumerate() {
-                    self.invisible(s, t.span(), field);
+                    let item = field.at(i);
+                    self.invisible(s, t.span(), &item);
                     let f = fold(s);
                     if f.is_empty() {
                         self.push(
-                            Diagnostic::error(format!("“{field}”的第{}个分项是空的", i + 1))
+                            Diagnostic::error(format!("“{}”是空的", item.name()))
                                 .at(t.span())
-                                .field(field)
+                                .of(&item)
                                 .label("分项不能为空"),
                         );
                     }
@@ -228,15 +270,19 @@ impl Rules<'_> {
         }
     }
 
-    fn count(&mut self, n: &Spanned<i64>, field: &str) -> u32 {
+    fn count(&mut self, n: &Spanned<i64>, field: &Field) -> u32 {
         match u32::try_from(*n.get_ref()) {
             Ok(v) => v,
             Err(_) => {
                 self.push(
-                    Diagnostic::error(format!("“{field}”应为非负整数，这里写的是 {}", n.get_ref()))
-                        .at(n.span())
-                        .field(field)
-                        .label("应为 0 或正整数"),
+                    Diagnostic::error(format!(
+                        "“{}”应为非负整数，这里写的是 {}",
+                        field.name(),
+                        n.get_ref()
+                    ))
+                    .at(n.span())
+                    .of(field)
+                    .label("应为 0 或正整数"),
                 );
                 0
             }
@@ -244,8 +290,9 @@ impl Rules<'_> {
     }
 
     /// Reads an amount exactly from its literal text; `None` for a blank.
-    fn amount(&mut self, a: &Spanned<Amount>, field: &str) -> Option<Decimal> {
+    fn amount(&mut self, a: &Spanned<Amount>, field: &Field) -> Option<Decimal> {
         let span = a.span();
+        let name = field.name();
         let literal = match a.get_ref() {
             Amount::Text(s) if s.trim().is_empty() => return None,
             Amount::Text(s) => s.trim().replace([',', '，'], ""),
@@ -258,13 +305,13 @@ impl Rules<'_> {
         let bad = |msg: String, label: &str| {
             Diagnostic::error(msg)
                 .at(span.clone())
-                .field(field)
+                .of(field)
                 .label(label.to_string())
         };
         if literal.contains(['e', 'E']) || literal.contains("inf") || literal.contains("nan") {
             self.push(
                 bad(
-                    format!("“{field}”请写成普通的小数，这里写的是 {literal}"),
+                    format!("“{name}”请写成普通的小数，这里写的是 {literal}"),
                     "不要用科学计数法",
                 )
                 .note("例如 1046.80"),
@@ -274,7 +321,7 @@ impl Rules<'_> {
         let Ok(d) = Decimal::from_str(literal.trim_start_matches('+')) else {
             self.push(
                 bad(
-                    format!("“{field}”不是有效的金额：{literal}"),
+                    format!("“{name}”不是有效的金额：{literal}"),
                     "应为金额，如 1046.80",
                 )
                 .note("金额写数字，如 1046.80；留空写 \"\""),
@@ -283,32 +330,32 @@ impl Rules<'_> {
         };
         if d.is_sign_negative() && !d.is_zero() {
             self.push(bad(
-                format!("“{field}”不能为负数，这里写的是 {literal}"),
+                format!("“{name}”不能为负数，这里写的是 {literal}"),
                 "金额不能为负",
             ));
         }
         if d.scale() > 2 {
             self.push(bad(
-                format!("“{field}”最多两位小数，这里写的是 {literal}"),
+                format!("“{name}”最多两位小数，这里写的是 {literal}"),
                 "最多两位小数",
             ));
         }
         Some(d)
     }
 
-    fn task(&mut self, t: &RawTask, field: &str) -> Task {
-        let name = self.text(&t.name, &format!("{field} › 名称"));
-        let content = self.rich(&t.content, &format!("{field} › 主要实施内容"));
-        let target = self.rich(&t.target, &format!("{field} › 期望达到的目标"));
-        let label = format!("{field} › 拟投入的资金");
-        let amount = match self.amount(&t.amount, &label) {
+    fn task(&mut self, t: &RawTask, field: &Field) -> Task {
+        let name = self.text(&t.name, &field.key("name"));
+        let content = self.rich(&t.content, &field.key("content"));
+        let target = self.rich(&t.target, &field.key("target"));
+        let amount_field = field.key("amount");
+        let amount = match self.amount(&t.amount, &amount_field) {
             Some(a) => a,
             None => {
                 if matches!(t.amount.get_ref(), Amount::Text(s) if s.trim().is_empty()) {
                     self.push(
-                        Diagnostic::error(format!("“{label}”不能留空"))
+                        Diagnostic::error(format!("“{}”不能留空", amount_field.name()))
                             .at(t.amount.span())
-                            .field(label)
+                            .of(&amount_field)
                             .label("请填写金额，没有写 0"),
                     );
                 }
@@ -327,15 +374,15 @@ impl Rules<'_> {
         let mut levels: Vec<Level1> = Vec::new();
         let mut seen: Vec<String> = Vec::new();
         for (gi, g) in groups.iter().enumerate() {
-            let field = format!("绩效指标 第{}节", gi + 1);
-            let l1 = self.text(&g.level1, &format!("{field} › 一级指标"));
-            let l2 = self.text(&g.level2, &format!("{field} › 二级指标"));
+            let field = Field::of("indicators").at(gi);
+            let l1 = self.text(&g.level1, &field.key("level1"));
+            let l2 = self.text(&g.level2, &field.key("level2"));
             if !l2.is_empty() && !LEVEL2_NAMES.contains(&l2.as_str()) {
                 let mut d = Diagnostic::warning(format!(
                     "二级指标“{l2}”不在全国通用的指标体系中，可能写错了"
                 ))
                 .at(g.level2.span())
-                .field(format!("{field} › 二级指标"))
+                .of(&field.key("level2"))
                 .label("不常见的二级指标");
                 let best = LEVEL2_NAMES
                     .iter()
@@ -350,21 +397,21 @@ impl Rules<'_> {
             let mut items = Vec::with_capacity(g.items.len());
             let mut names: Vec<&str> = Vec::new();
             for (ii, it) in g.items.iter().enumerate() {
-                let f = format!("{field}（{l2}） › 三级指标 第{}项", ii + 1);
-                let name = self.text(&it.name, &format!("{f} › 名称"));
+                let f = field.key("items").at(ii);
+                let name = self.text(&it.name, &f.key("name"));
                 if names.contains(&it.name.get_ref().trim()) {
                     self.push(
                         Diagnostic::warning(format!("二级指标“{l2}”下的三级指标“{name}”重复出现"))
                             .at(it.name.span())
-                            .field(format!("{f} › 名称"))
+                            .of(&f.key("name"))
                             .label("重复的三级指标"),
                     );
                 }
                 names.push(it.name.get_ref().trim());
                 items.push(Indicator {
                     name,
-                    period: self.rich(&it.period, &format!("{f} › 实施周期指标值")),
-                    annual: self.rich(&it.annual, &format!("{f} › 年度指标值")),
+                    period: self.rich(&it.period, &f.key("period")),
+                    annual: self.rich(&it.annual, &f.key("annual")),
                 });
             }
             let group = Group { name: l2, items };
@@ -377,7 +424,7 @@ impl Rules<'_> {
                                 "一级指标“{l1}”前面已经出现过，这里又出现：表中会分成两块"
                             ))
                             .at(g.level1.span())
-                            .field(format!("{field} › 一级指标"))
+                            .of(&field.key("level1"))
                             .label("不连续的一级指标")
                             .note("同一一级指标的各节请连续书写"),
                         );
@@ -416,7 +463,7 @@ impl Rules<'_> {
                     fmt((spend - income).abs())
                 ))
                 .at(at)
-                .field("预算整体情况")
+                .of(&Field::of("budget"))
                 .label("收支不平衡")
                 .note(format!(
                     "基本支出 {} + 项目支出 {} 应等于 财政拨款 {} + 其他资金 {}",
@@ -434,25 +481,24 @@ impl Rules<'_> {
             (
                 "年度重点工作任务",
                 doc.tasks_total(),
-                "项目支出",
-                b.project_expense,
-                span_of(&rb.project_expense),
+                BudgetField::ProjectExpense,
                 raw.tasks.first().map(|t| t.amount.span()),
             ),
             (
                 "其他需完成的任务",
                 doc.other_tasks_total(),
-                "基本支出",
-                b.basic_expense,
-                span_of(&rb.basic_expense),
+                BudgetField::BasicExpense,
                 raw.other_tasks.first().map(|t| t.amount.span()),
             ),
         ];
-        for (what, total, against, budget, budget_span, first_task) in checks {
+        for (what, total, field, first_task) in checks {
             if what == "其他需完成的任务" && doc.other_tasks.is_empty() {
                 continue;
             }
-            let total_wan = total * unit.in_yuan() / Decimal::from(10_000);
+            let against = field.label();
+            let budget = field.get(b);
+            let budget_span = span_of(rb.get(field));
+            let total_wan = unit.to_wan(total);
             let budget_wan = z(budget);
             if total_wan == budget_wan {
                 continue;
@@ -468,7 +514,7 @@ impl Rules<'_> {
                     fmt_wan((total_wan - budget_wan).abs())
                 ))
                 .at(budget_span.or(first_task).unwrap_or(0..0))
-                .field(format!("预算整体情况 › {against}"))
+                .of(&Field::of("budget").key(field.key()))
                 .label(format!("应等于{what}资金合计"))
                 .note(format!(
                     "各项“拟投入的资金”之和（单位：{}）应等于{against}（单位：万元）",
@@ -489,7 +535,7 @@ impl Rules<'_> {
                         fmt((city + transfer - total).abs())
                     ))
                     .at(span_of(&rb.city_level).unwrap_or(0..0))
-                    .field("预算整体情况 › 按预算级次划分")
+                    .of(&Field::of("budget").key("city_level"))
                     .label("级次合计不等于总额")
                     .note("市本级使用资金 + 拟用于对下转移支付资金 应等于 财政拨款 + 其他资金；其中一项留空则不检查"),
                 );

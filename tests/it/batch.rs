@@ -7,9 +7,7 @@ use assert_cmd::Command;
 use crate::support::*;
 
 fn jixiao(dir: &Path) -> Command {
-    let mut c = Command::cargo_bin("jixiao").unwrap();
-    c.current_dir(dir);
-    c
+    jixiao_in(dir)
 }
 
 /// A data folder with `n` valid departments (in two subfolders) and the

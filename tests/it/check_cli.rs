@@ -5,9 +5,7 @@ use assert_cmd::Command;
 use crate::support::*;
 
 fn jixiao() -> Command {
-    let mut c = Command::cargo_bin("jixiao").unwrap();
-    c.current_dir(root());
-    c
+    jixiao_in(&root())
 }
 
 #[test]
@@ -113,7 +111,7 @@ fn new_writes_a_scaffold_and_refuses_to_overwrite() {
     let p = dir.path().join("新部门.toml");
     jixiao().arg("new").arg(&p).assert().code(0);
     let written = std::fs::read_to_string(&p).unwrap();
-    assert_eq!(written, jixiao::scaffold::SCAFFOLD);
+    assert_eq!(written, jixiao::cmd::new::SCAFFOLD);
     std::fs::write(&p, "mine").unwrap();
     jixiao().arg("new").arg(&p).assert().code(1);
     assert_eq!(

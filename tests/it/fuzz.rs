@@ -5,23 +5,11 @@
 //! CI runs a few cases; run longer by hand, e.g.
 //! `PROPTEST_CASES=2000 cargo test --release --test it fuzz`.
 
-use std::sync::OnceLock;
-
-use jixiao::model::Document;
 use jixiao::model::document::Text;
-use jixiao::render::pdf::{PdfSettings, Typesetter};
+use jixiao::render::pdf::PdfSettings;
 use proptest::prelude::*;
 
 use crate::support::*;
-
-fn typesetter() -> &'static Typesetter {
-    static TS: OnceLock<Typesetter> = OnceLock::new();
-    TS.get_or_init(|| Typesetter::new(None, &[]).unwrap())
-}
-
-fn seed_doc() -> Document {
-    load_str(&seed_source()).document.unwrap()
-}
 
 /// Texts drawn from what breaks typesetters: markup characters, CJK and
 /// its punctuation, long Latin runs, circled numbers, rare and missing

@@ -9,9 +9,7 @@ use assert_cmd::Command;
 use crate::support::*;
 
 fn jixiao(dir: &Path) -> Command {
-    let mut c = Command::cargo_bin("jixiao").unwrap();
-    c.current_dir(dir);
-    c
+    jixiao_in(dir)
 }
 
 fn message_of(bytes: &[u8]) -> String {
@@ -21,25 +19,36 @@ fn message_of(bytes: &[u8]) -> String {
 }
 
 #[test]
-fn gbk_is_recognised_and_refused_with_how_to_resave() {
+fn gbk_is_recognised_and_refused_showing_the_clerks_own_line() {
     let gbk = std::fs::read(root().join("tests/fixtures/invalid/non_utf8.toml")).unwrap();
-    assert!(jixiao::model::looks_like_gb18030(&gbk));
     let text = message_of(&gbk);
     assert!(text.contains("GBK/GB18030"), "{text}");
     assert!(text.contains("另存为”UTF-8"), "{text}");
+    // The line is shown decoded, not as replacement characters.
+    assert!(text.contains("部门整体预算绩效目标表"), "{text}");
+    assert!(!text.contains('\u{FFFD}'), "{text}");
 }
 
+/// Issue 13: `jixiao new > x.toml` in Windows PowerShell 5.1 writes UTF-16
+/// with a byte order mark. Such a file is unambiguous, so it is read.
 #[test]
-fn utf16_and_other_bytes_get_their_own_message() {
-    let utf16: Vec<u8> = [0xFF, 0xFE]
+fn utf16_with_a_byte_order_mark_is_read_and_other_bytes_are_refused() {
+    let seed = seed_source();
+    let le: Vec<u8> = [0xFF, 0xFE]
         .into_iter()
-        .chain(
-            "town = \"大朗镇\""
-                .encode_utf16()
-                .flat_map(u16::to_le_bytes),
-        )
+        .chain(seed.encode_utf16().flat_map(u16::to_le_bytes))
         .collect();
-    assert!(message_of(&utf16).contains("UTF-16"));
+    let be: Vec<u8> = [0xFE, 0xFF]
+        .into_iter()
+        .chain(seed.encode_utf16().flat_map(u16::to_be_bytes))
+        .collect();
+    for bytes in [le, be] {
+        let l = jixiao::model::load(&bytes);
+        assert_eq!(l.document, Some(seed_doc()), "{:#?}", l.diagnostics);
+    }
+    // A broken UTF-16 file (a lone surrogate) is refused with its own words.
+    let broken: Vec<u8> = [0xFF, 0xFE, 0x00, 0xD8, 0x41, 0x00].to_vec();
+    assert!(message_of(&broken).contains("UTF-16"));
     let latin1 = b"town = \"caf\xe9\"\n";
     let text = message_of(latin1);
     assert!(
@@ -387,4 +396,87 @@ fn is_root() -> bool {
                 .map(|l| l.split_whitespace().nth(1) == Some("0"))
         })
         .unwrap_or(false)
+}
+
+/// Issue 13: a `town` such as `/../../../tmp/pwned` chose where the town's
+/// volume and workbook were written. Every name below must leave every
+/// output inside the output folder, each town's two files present.
+#[test]
+fn no_town_name_can_write_outside_the_output_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let towns = [
+        "/../../../../逃出",
+        "..\\..\\..\\逃出2",
+        "..",
+        "CON",
+        "nul.txt",
+        "a:b|c?d*e<f>g\"h",
+        "尾点.",
+        "COM1",
+        "a/b",
+        "a_b",
+        &"很长的镇名".repeat(40),
+    ];
+    let data = dir.path().join("work/data");
+    std::fs::create_dir_all(&data).unwrap();
+    for (i, town) in towns.iter().enumerate() {
+        let quoted = serde_json::to_string(town).unwrap();
+        let src = seed_with("town = \"大朗镇\"", &format!("town = {quoted}"));
+        std::fs::write(data.join(format!("部门{i}.toml")), src).unwrap();
+    }
+    let before = files_under(dir.path());
+    let out = jixiao(&dir.path().join("work"))
+        .args(["batch", "--quiet", "-o", "a/b/out"])
+        .assert()
+        .code(0)
+        .get_output()
+        .clone();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let outdir = dir.path().join("work/a/b/out");
+    let written: Vec<_> = files_under(dir.path())
+        .into_iter()
+        .filter(|p| !before.contains(p))
+        .collect();
+    for p in &written {
+        assert!(
+            p.starts_with(&outdir),
+            "written outside out/: {}",
+            p.display()
+        );
+    }
+    let volumes = written
+        .iter()
+        .filter(|p| p.to_string_lossy().ends_with("合订本.pdf"))
+        .count();
+    let books = written
+        .iter()
+        .filter(|p| p.to_string_lossy().ends_with("汇总.xlsx"))
+        .count();
+    assert_eq!((volumes, books), (towns.len(), towns.len()), "{stdout}");
+    for p in written.iter().filter(|p| {
+        let n = p.to_string_lossy();
+        n.ends_with("合订本.pdf") || n.ends_with("汇总.xlsx")
+    }) {
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(name.starts_with("2024年"), "{name}");
+        assert!(
+            !name.contains(['/', '\\', ':', '|', '?', '*', '<', '>', '"', '\t']),
+            "{name}"
+        );
+    }
+    assert!(temp_files(&outdir).is_empty());
+
+    // check names the town that had to change, at its line.
+    let out = jixiao(&dir.path().join("work"))
+        .args(["check", "data/部门0.toml"])
+        .assert()
+        .code(0)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("“镇（街道）名称”不能原样用作合订本和汇总表的文件名")
+            && stderr.contains("部门0.toml:5:"),
+        "{stderr}"
+    );
 }

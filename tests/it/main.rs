@@ -6,6 +6,7 @@ mod check_cli;
 mod fuzz;
 mod hostile;
 mod invalid;
+mod layout;
 mod pdf;
 mod seed;
 mod support;

@@ -2,22 +2,13 @@
 //! (installed by `.ci/setup`), fonts listed with `pdffonts`.
 
 use std::process::Command;
-use std::sync::OnceLock;
 
+use jixiao::layout::Part;
+use jixiao::layout::measure::{self, Width};
 use jixiao::model::Document;
 use jixiao::render::pdf::{PdfSettings, Rendered, Standard, Typesetter};
 
 use crate::support::*;
-
-fn typesetter() -> &'static Typesetter {
-    static TS: OnceLock<Typesetter> = OnceLock::new();
-    TS.get_or_init(|| Typesetter::new(None, &[]).expect("bundled fonts and template"))
-}
-
-fn doc_of(src: &str) -> Document {
-    let l = load_str(src);
-    l.document.unwrap_or_else(|| panic!("{:#?}", l.diagnostics))
-}
 
 fn render(doc: &Document) -> Rendered {
     typesetter()
@@ -84,7 +75,7 @@ fn the_seed_pdf_has_every_text_and_amount() {
     assert!((3..=6).contains(&r.pages), "{} pages", r.pages);
     assert!(r.warnings.is_empty(), "{:#?}", r.warnings);
     let text = flat_text(&r.pdf);
-    let view = jixiao::render::view::View::new(&doc);
+    let view = jixiao::layout::view::View::new(&doc);
     let mut expected = vec![
         view.title.clone(),
         view.year_line.clone(),
@@ -191,7 +182,9 @@ fn a_character_no_font_has_is_an_error_naming_it_and_its_field() {
         errs[0].message
     );
     assert!(
-        errs[0].message.contains("产出指标 › 数量指标 › 三级指标"),
+        errs[0]
+            .message
+            .contains("绩效指标 › 第1节 › 三级指标 › 第2项 › 名称"),
         "{}",
         errs[0].message
     );
@@ -343,11 +336,24 @@ fn merged_labels_show_again_on_every_page_their_rows_reach() {
     )
     .replacen("\n[[tasks]]\n", &format!("\n{tasks}[[tasks]]\n"), 1);
     let pdf = render(&doc_of(&src)).pdf;
-    // Columns, in points: A4 with 1.6 cm margins; part 1's label column is
-    // 2.6 cm wide, part 2's three are 1.1, 1.8 and 2.2 cm.
+    // Columns' left edges, in points, from the layout's measures.
     let cm = 72.0 / 2.54;
-    let left = 1.6 * cm;
-    let (c1, c2, c3) = (left + 1.1 * cm, left + 2.9 * cm, left + 5.1 * cm);
+    let left = measure::MARGINS.x * cm;
+    let edge = |part, n: usize| {
+        left + measure::columns(part)[..n]
+            .iter()
+            .map(|w| match w {
+                Width::Cm(x) => x * cm,
+                Width::Fr(_) => panic!("label columns are fixed"),
+            })
+            .sum::<f64>()
+    };
+    let label_end = edge(Part::Budget, 1);
+    let (c1, c2, c3) = (
+        edge(Part::Indicators, 1),
+        edge(Part::Indicators, 2),
+        edge(Part::Indicators, 3),
+    );
     let (mut task_pages, mut item_pages, mut whole_pages) = (0, 0, 0);
     for p in 1..=page_count(&pdf) {
         let ws = words(&pdf, p);
@@ -361,8 +367,8 @@ fn merged_labels_show_again_on_every_page_their_rows_reach() {
                     p,
                     &ws,
                     &["年度重点工作", "任务"],
-                    (left, left + 2.6 * cm),
-                    left + 2.6 * cm,
+                    (left, label_end),
+                    label_end,
                     0.0,
                 );
             }

@@ -6,12 +6,6 @@ use rust_decimal::Decimal;
 
 use crate::support::*;
 
-fn seed_doc() -> Document {
-    let l = load_path(&seed_path());
-    assert!(l.diagnostics.is_empty(), "{:#?}", l.diagnostics);
-    l.document.expect("the seed is valid")
-}
-
 /// Every cell text of the original export, split at tabs and ①②③ marks,
 /// with the derived numbering (目标N: / 任务N: ) taken off.
 fn seed_cells() -> Vec<String> {
@@ -225,7 +219,7 @@ fn the_committed_schema_is_what_the_binary_prints() {
     let committed = std::fs::read_to_string(root().join("data/jixiao.schema.json")).unwrap();
     assert_eq!(
         committed,
-        jixiao::schema_text(),
+        jixiao::cmd::schema_text(),
         "data/jixiao.schema.json is stale: run `cargo run -- schema -o data/jixiao.schema.json`"
     );
     // The editor help is Chinese and names the form's fields.
@@ -235,10 +229,10 @@ fn the_committed_schema_is_what_the_binary_prints() {
 
 #[test]
 fn the_scaffold_passes_once_its_blanks_are_filled() {
-    let blank = model::load(jixiao::scaffold::SCAFFOLD.as_bytes());
+    let blank = model::load(jixiao::cmd::new::SCAFFOLD.as_bytes());
     assert!(blank.errors() > 0, "an unfilled scaffold must not pass");
     assert!(blank.document.is_none());
-    let filled = jixiao::scaffold::SCAFFOLD.replace("\"\"", "\"待填写内容\"");
+    let filled = jixiao::cmd::new::SCAFFOLD.replace("\"\"", "\"待填写内容\"");
     let l = load_str(&filled);
     assert!(l.diagnostics.is_empty(), "{:#?}", l.diagnostics);
     assert!(l.document.is_some());

@@ -1,9 +1,11 @@
 //! Helpers shared by the test modules.
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use jixiao::diagnostic::{Diagnostic, Severity};
-use jixiao::model::{self, Loaded};
+use jixiao::model::{self, Document, Loaded};
+use jixiao::render::pdf::Typesetter;
 
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -109,4 +111,55 @@ pub fn pdf_text(pdf: &Path, raw: bool) -> String {
         .unwrap()
         .split_whitespace()
         .collect()
+}
+
+/// The typesetter with the bundled fonts and templates, built once per run.
+pub fn typesetter() -> &'static Typesetter {
+    static TS: OnceLock<Typesetter> = OnceLock::new();
+    TS.get_or_init(|| Typesetter::new(None, &[]).expect("bundled fonts and template"))
+}
+
+/// The valid form of `src`; panics with its diagnostics otherwise.
+pub fn doc_of(src: &str) -> Document {
+    let l = load_str(src);
+    l.document.unwrap_or_else(|| panic!("{:#?}", l.diagnostics))
+}
+
+pub fn seed_doc() -> Document {
+    doc_of(&seed_source())
+}
+
+/// The seed without its one 其他需完成的任务 (allowed: it is optional).
+pub fn seed_without_other_tasks() -> String {
+    let s = seed_source();
+    let start = s.find("[[other_tasks]]").expect("other tasks");
+    let end = s.find("# 绩效指标").expect("indicators");
+    format!("{}{}", &s[..start], &s[end..])
+}
+
+/// The seed with its task amounts in 万元.
+pub fn seed_in_wan() -> String {
+    let mut src = seed_with("task_unit = \"元\"", "task_unit = \"万元\"");
+    for (yuan, wan) in [
+        ("2800000.00", "280.00"),
+        ("1680000.00", "168.00"),
+        ("690000.00", "69.00"),
+        ("1150000.00", "115.00"),
+        ("320000.00", "32.00"),
+        ("200000.00", "20.00"),
+        ("= 360000.00", "= 36.00"),
+        ("2830000.00", "283.00"),
+        ("= 60000.00", "= 6.00"),
+        ("378000.00", "37.80"),
+    ] {
+        src = src.replacen(yuan, wan, 1);
+    }
+    src
+}
+
+/// The `jixiao` binary, run in `dir`.
+pub fn jixiao_in(dir: &Path) -> assert_cmd::Command {
+    let mut c = assert_cmd::Command::cargo_bin("jixiao").expect("the binary");
+    c.current_dir(dir);
+    c
 }

@@ -5,9 +5,9 @@
 use std::io::{Cursor, Read};
 
 use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
+use jixiao::layout::view::View;
+use jixiao::layout::{Grid, Kind, Part};
 use jixiao::model::Document;
-use jixiao::render::grid::{Grid, Kind};
-use jixiao::render::view::View;
 use jixiao::render::xlsx;
 use rust_decimal::prelude::ToPrimitive;
 use rust_xlsxwriter::Workbook;
@@ -15,15 +15,6 @@ use rust_xlsxwriter::Workbook;
 use crate::support::*;
 
 const SHEET: &str = "东莞市大朗镇党建工作办公室";
-
-fn doc_of(src: &str) -> Document {
-    let l = load_str(src);
-    l.document.unwrap_or_else(|| panic!("{:#?}", l.diagnostics))
-}
-
-fn seed_doc() -> Document {
-    doc_of(&seed_source())
-}
 
 fn render(doc: &Document) -> Vec<u8> {
     xlsx::workbook(doc).unwrap_or_else(|e| panic!("{e:#}"))
@@ -189,7 +180,7 @@ fn every_seed_text_and_amount_is_in_its_cell() {
     // Every cell of the grid, as the PDF prints it: texts identical to the
     // View's, numbers exact.
     let grid = Grid::new(&doc);
-    for c in &grid.cells {
+    for c in grid.cells.iter().map(xlsx::on_sheet) {
         let at = a1(c.row, u32::from(c.col));
         match (c.kind.is_numeric(), c.number) {
             (true, Some(n)) => assert_eq!(number(&r, &at), n.to_f64().unwrap(), "{at}"),
@@ -388,24 +379,27 @@ fn a_second_render_is_byte_identical() {
 
 #[test]
 fn sheet_names_follow_excels_rules() {
-    assert_eq!(xlsx::sheet_name(SHEET), SHEET);
-    assert_eq!(xlsx::sheet_name("a[b]:c*d?e/f\\g"), "a_b__c_d_e_f_g");
-    assert_eq!(xlsx::sheet_name("'引号'"), "引号");
-    assert_eq!(xlsx::sheet_name("''"), "部门");
-    assert_eq!(xlsx::sheet_name(" 前后空格 "), "前后空格");
-    assert_eq!(xlsx::sheet_name("制表\t符"), "制表_符");
-    assert_eq!(xlsx::sheet_name("History"), "History_");
+    assert_eq!(jixiao::names::sheet_name(SHEET), SHEET);
+    assert_eq!(
+        jixiao::names::sheet_name("a[b]:c*d?e/f\\g"),
+        "a_b__c_d_e_f_g"
+    );
+    assert_eq!(jixiao::names::sheet_name("'引号'"), "引号");
+    assert_eq!(jixiao::names::sheet_name("''"), "部门");
+    assert_eq!(jixiao::names::sheet_name(" 前后空格 "), "前后空格");
+    assert_eq!(jixiao::names::sheet_name("制表\t符"), "制表_符");
+    assert_eq!(jixiao::names::sheet_name("History"), "History_");
     // 31 UTF-16 units: 31 BMP characters, or fewer when some take two.
     let long = "东莞市大朗镇".repeat(6);
     assert_eq!(
-        xlsx::sheet_name(&long),
+        jixiao::names::sheet_name(&long),
         long.chars().take(31).collect::<String>()
     );
     let astral = "𠀀".repeat(20);
-    assert_eq!(xlsx::sheet_name(&astral), "𠀀".repeat(15));
+    assert_eq!(jixiao::names::sheet_name(&astral), "𠀀".repeat(15));
     // A cut that ends on an apostrophe drops it.
     let cut = format!("{}'尾", "部".repeat(30));
-    assert_eq!(xlsx::sheet_name(&cut), "部".repeat(30));
+    assert_eq!(jixiao::names::sheet_name(&cut), "部".repeat(30));
 
     // A department with every forbidden character still gives a workbook
     // whose sheet (and its print titles) Excel and calamine accept.
@@ -428,8 +422,8 @@ fn departments_share_a_workbook_and_names_may_not_repeat() {
         "department = \"东莞市大朗镇宣传教育文体旅游办公室\"",
     ));
     let mut wb = Workbook::new();
-    xlsx::add_sheet(&mut wb, &a, &xlsx::sheet_name(&a.department)).unwrap();
-    xlsx::add_sheet(&mut wb, &b, &xlsx::sheet_name(&b.department)).unwrap();
+    xlsx::add_sheet(&mut wb, &a, &jixiao::names::sheet_name(&a.department)).unwrap();
+    xlsx::add_sheet(&mut wb, &b, &jixiao::names::sheet_name(&b.department)).unwrap();
     // Excel ignores case: a repeat is refused and the workbook is unchanged.
     let err = xlsx::add_sheet(&mut wb, &a, SHEET).unwrap_err();
     assert!(format!("{err}").contains("已被使用"), "{err}");
@@ -451,12 +445,7 @@ fn departments_share_a_workbook_and_names_may_not_repeat() {
 
 #[test]
 fn a_form_without_other_tasks_keeps_the_row_empty() {
-    // Drop the one [[other_tasks]] (allowed: it is optional).
-    let s = seed_source();
-    let start = s.find("[[other_tasks]]").unwrap();
-    let end = s.find("# 绩效指标").unwrap();
-    let src = format!("{}{}", &s[..start], &s[end..]);
-    let doc = doc_of(&src);
+    let doc = doc_of(&seed_without_other_tasks());
     assert!(doc.other_tasks.is_empty());
     let bytes = render(&doc);
     let r = range(&bytes, SHEET);
@@ -467,7 +456,10 @@ fn a_form_without_other_tasks_keeps_the_row_empty() {
     assert_eq!(text(&r, "B23"), "一级指标");
     // The grid marks it as text cells, not amounts.
     let grid = Grid::new(&doc);
-    assert_eq!(grid.at(21, 4).map(|c| c.kind), Some(Kind::Text));
+    assert_eq!(
+        grid.at(Part::Budget, 21, 3).map(|c| c.kind),
+        Some(Kind::Text)
+    );
 }
 
 /// The golden parts: the sheet (cells, merges, heights, print setup), the
@@ -579,11 +571,11 @@ proptest::proptest! {
         doc.satisfaction = [texts[4].clone(), texts[5].clone()];
 
         let bytes = xlsx::workbook(&doc).map_err(|e| proptest::test_runner::TestCaseError::fail(format!("{e:#}")))?;
-        let name = xlsx::sheet_name(&department);
+        let name = jixiao::names::sheet_name(&department);
         let mut book = open(&bytes);
         proptest::prop_assert_eq!(book.sheet_names(), vec![name.clone()]);
         let r = book.worksheet_range(&name).unwrap();
-        for c in &Grid::new(&doc).cells {
+        for c in Grid::new(&doc).cells.iter().map(xlsx::on_sheet) {
             let at = a1(c.row, u32::from(c.col));
             let got = value(&r, &at);
             match (c.kind.is_numeric(), c.number) {

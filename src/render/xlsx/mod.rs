@@ -18,16 +18,63 @@
 //!   characters) and the width of the columns it spans.
 //! - Output is deterministic: the document date is 1 January of the budget
 //!   year, never the clock, so the same form gives the same bytes.
+//!
+//! # Sheet columns
+//!
+//! Part 1 of the form has five columns (label | c1 | c2 | c3 | c4) and part 2
+//! six (label | 一级 | 二级 | 三级 | 实施周期指标值 | 年度指标值). One worksheet
+//! holds both in six sheet columns: part 2 maps one to one, and part 1's c1
+//! spans B:C, which are part 2's two narrow label columns (一级 and 二级) and
+//! together about as wide as the PDF's c1. Every amount and count therefore
+//! sits alone in a single, unmerged cell of D, E or F, where a formula or a
+//! sum can reach it. The title and the year line span A:F.
+//!
+//! | sheet column | part 1 | part 2 |
+//! |---|---|---|
+//! | A | row label | 绩效指标; 满意度调查（服务对象满意度） spans A:D |
+//! | B:C | c1: 财政供养人员数, the budget labels, 名称 (任务N: …) | B 一级指标, C 二级指标 |
+//! | D | c2: counts, 预算金额(万元), 主要实施内容 | 三级指标 |
+//! | E | c3: 下属二级单位数, 收入来源 / 按预算级次划分, 拟投入的资金 | 实施周期指标值 |
+//! | F | c4: counts, 预算金额(万元), 期望达到的目标(概述) | 年度指标值 |
+
+pub mod summary;
 
 use anyhow::{Context, Result, bail};
 use rust_decimal::prelude::ToPrimitive;
-use rust_xlsxwriter::{
-    DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet,
-};
+use rust_xlsxwriter::{DocProperties, Format, FormatAlign, FormatBorder, Workbook, Worksheet};
 use unicode_width::UnicodeWidthChar;
 
+use crate::layout::grid::{Cell, Grid, Kind, Part};
+use crate::layout::measure::{self, BODY_PT, SUBTITLE_PT, TITLE_PT};
 use crate::model::Document;
-use crate::render::grid::{COLUMNS, Cell, Grid, Kind};
+use crate::names;
+use crate::render::date::DocDate;
+
+/// Sheet columns the form occupies (A–F).
+pub const COLUMNS: u16 = 6;
+
+/// Part 1's five columns (label, c1, c2, c3, c4) as (first sheet column,
+/// sheet columns spanned).
+const PART1: [(u16, u16); 5] = [(0, 1), (1, 2), (3, 1), (4, 1), (5, 1)];
+
+/// A grid cell moved from form columns to sheet columns.
+pub fn on_sheet(cell: &Cell) -> Cell {
+    let (col, colspan) = match cell.part {
+        Part::Title => (0, COLUMNS),
+        Part::Budget => {
+            let at = |c: u16| PART1.get(usize::from(c)).copied().unwrap_or((c, 1));
+            let (first, _) = at(cell.col);
+            let (last, span) = at(cell.last_col());
+            (first, last + span - first)
+        }
+        Part::Indicators => (cell.col, cell.colspan),
+    };
+    Cell {
+        col,
+        colspan,
+        ..cell.clone()
+    }
+}
 
 /// Sheet column widths (A–F) in Excel's units: the width of one digit of the
 /// workbook's default font, Calibri 11, i.e. 7 pixels plus 5 pixels of
@@ -45,11 +92,6 @@ const TITLE_FONT: &str = "黑体";
 const GB2312: u8 = 134;
 const FAMILY_MODERN: u8 = 3;
 
-/// Font sizes in points: 五号 (10.5 pt) for the table, as the PDF.
-const BODY_PT: f64 = 10.5;
-const TITLE_PT: f64 = 20.0;
-const SUBTITLE_PT: f64 = 14.0;
-
 /// Line height as a multiple of the font size. 宋体 itself needs about 1.3;
 /// 1.45 leaves room for the fallback fonts of LibreOffice or WPS.
 const LINE_SPACING: f64 = 1.45;
@@ -66,8 +108,8 @@ const MAX_CELL_CHARS: usize = 32_767;
 pub fn workbook(doc: &Document) -> Result<Vec<u8>> {
     let mut wb = Workbook::new();
     wb.set_properties(&properties(doc));
-    add_sheet(&mut wb, doc, &sheet_name(&doc.department))?;
-    wb.save_to_buffer().context("生成 Excel 工作簿失败")
+    add_sheet(&mut wb, doc, &names::sheet_name(&doc.department))?;
+    Ok(wb.save_to_buffer()?)
 }
 
 /// Document properties fixed by the form, so that output is reproducible:
@@ -81,25 +123,20 @@ pub fn properties(doc: &Document) -> DocProperties {
         .set_author(&doc.department)
         .set_company(&doc.town)
         .set_keywords(format!("部门整体预算绩效目标表, {}", doc.year));
-    // Clamped into Excel's date range (1900–9999), so `from_ymd` cannot fail
-    // here; the `Err` arm only keeps this function free of panics.
-    let year = u16::try_from(doc.year.clamp(1900, 9999)).unwrap_or(2000);
-    match ExcelDateTime::from_ymd(year, 1, 1) {
-        Ok(date) => props.set_creation_datetime(&date),
-        Err(_) => props,
+    match DocDate::new(doc.year, None).excel() {
+        Some(date) => props.set_creation_datetime(&date),
+        None => props,
     }
 }
 
 /// Adds one department's form to `wb` as a worksheet named `sheet_name`
-/// (use [`sheet_name`] to make one from the department). The sheet is built
+/// (use [`names::sheet_name`] to make one from the department). The sheet is built
 /// apart and added only when complete, so on error `wb` is unchanged.
 pub fn add_sheet(wb: &mut Workbook, doc: &Document, sheet_name: &str) -> Result<()> {
-    // Excel compares sheet names without regard to case.
-    let lower = sheet_name.to_lowercase();
     if wb
         .worksheets()
         .iter()
-        .any(|ws| ws.name().to_lowercase() == lower)
+        .any(|ws| names::same_sheet(&ws.name(), sheet_name))
     {
         bail!("工作表名称“{sheet_name}”已被使用，同一工作簿中不能重复");
     }
@@ -111,48 +148,17 @@ pub fn add_sheet(wb: &mut Workbook, doc: &Document, sheet_name: &str) -> Result<
     Ok(())
 }
 
-/// A valid, readable worksheet name for a department: the characters Excel
-/// forbids (`[ ] : * ? / \`, control characters) become `_`, apostrophes are
-/// taken off both ends, and the name is cut to Excel's 31 UTF-16 units.
-pub fn sheet_name(department: &str) -> String {
-    let cleaned: String = department
-        .chars()
-        .map(|c| {
-            if matches!(c, '[' | ']' | ':' | '*' | '?' | '/' | '\\') || c.is_control() {
-                '_'
-            } else {
-                c
-            }
-        })
-        .collect();
-    let mut out = String::new();
-    let mut units = 0;
-    for c in cleaned.trim().trim_matches('\'').chars() {
-        units += c.len_utf16();
-        if units > 31 {
-            break;
-        }
-        out.push(c);
-    }
-    // Cutting can leave an apostrophe or a space at the end.
-    let out = out.trim_end().trim_end_matches('\'').trim_end();
-    if out.is_empty() {
-        "部门".to_string()
-    } else if out.eq_ignore_ascii_case("history") {
-        // Excel reserves "History" for its change tracking.
-        format!("{out}_")
-    } else {
-        out.to_string()
-    }
-}
-
 /// The formats, made once per sheet.
 struct Formats {
     title: Format,
     subtitle: Format,
+    /// Labels and headings: bold, centred.
     label: Format,
+    /// Texts: wrapped, top left.
     text: Format,
+    /// `#,##0.00`, right.
     amount: Format,
+    /// Whole numbers, right.
     count: Format,
 }
 
@@ -201,7 +207,7 @@ impl Formats {
         match kind {
             Kind::Title => &self.title,
             Kind::Subtitle => &self.subtitle,
-            Kind::Label | Kind::Header => &self.label,
+            Kind::RowLabel | Kind::Label | Kind::Header => &self.label,
             Kind::Text => &self.text,
             Kind::Amount | Kind::TaskAmount => &self.amount,
             Kind::Count => &self.count,
@@ -223,26 +229,35 @@ fn cell_ref(row: u32, col: u16) -> String {
 
 fn draw(ws: &mut Worksheet, grid: &Grid) -> Result<()> {
     let formats = Formats::new();
+    let cells: Vec<Cell> = grid.cells.iter().map(on_sheet).collect();
     for (col, width) in WIDTHS.iter().enumerate() {
         ws.set_column_width(col as u16, *width)?;
     }
 
-    for cell in &grid.cells {
+    for cell in &cells {
         write_cell(ws, cell, formats.of(cell.kind))?;
     }
 
-    for (row, height) in row_heights(grid).into_iter().enumerate() {
+    for (row, height) in row_heights(&cells, grid.rows).into_iter().enumerate() {
         ws.set_row_height(row as u32, height)?;
     }
 
-    // Print setup: A4 portrait, one page wide, centred, the PDF's margins
-    // (in inches), the part-2 header on every page, numbered pages.
+    // Print setup: A4 portrait, one page wide, centred, the PDF's margins,
+    // the part-2 header on every page, numbered pages.
+    let m = measure::MARGINS;
     let last_row = grid.rows.saturating_sub(1);
     ws.set_paper_size(9)
         .set_portrait()
         .set_print_fit_to_pages(1, 0)
         .set_print_center_horizontally(true)
-        .set_margins(0.63, 0.63, 0.71, 0.79, 0.3, 0.3)
+        .set_margins(
+            measure::inches(m.x),
+            measure::inches(m.x),
+            measure::inches(m.top),
+            measure::inches(m.bottom),
+            0.3,
+            0.3,
+        )
         .set_footer("&C第 &P 页 共 &N 页")
         .set_screen_gridlines(false);
     ws.set_repeat_rows(grid.header_row, grid.header_row)?;
@@ -377,10 +392,10 @@ pub fn wrapped_lines(text: &str, units: usize) -> usize {
 /// Every row's height in points: the tallest single-row cell in it; then a
 /// cell merged down several rows that needs more than they add up to gets
 /// the difference on its last row.
-fn row_heights(grid: &Grid) -> Vec<f64> {
-    let mut heights = vec![0.0_f64; grid.rows as usize];
+fn row_heights(cells: &[Cell], rows: u32) -> Vec<f64> {
+    let mut heights = vec![0.0_f64; rows as usize];
     let mut spanning: Vec<&Cell> = Vec::new();
-    for cell in &grid.cells {
+    for cell in cells {
         if cell.rowspan > 1 {
             spanning.push(cell);
         } else if let Some(h) = heights.get_mut(cell.row as usize) {

@@ -1,12 +1,18 @@
-//! The form's cells as printed: numbering and amount formats applied once.
+//! The form's texts as printed (numbering and amount formats applied once),
+//! and the data the PDF template reads.
 //!
-//! The Typst template receives this as `/data.json`; it only draws. Every
-//! string here is data — the template never evaluates it as markup.
+//! The Typst template receives [`Data`] as `/data.json`: the form's fields
+//! as printed ([`View`], for a user's own template to draw its own way) and
+//! the [`Grid`] ready to draw, which the built-in template draws cell for
+//! cell. Every string here is data: the template never evaluates it as
+//! markup.
 
 use serde::Serialize;
 
+use super::grid::{Grid, Kind, Part};
+use super::measure::{self, Measures, Width};
 use crate::model::Document;
-use crate::model::document::{Task, Text, format_amount};
+use crate::model::document::{Task, format_amount};
 
 /// The form as the template and the workbook print it.
 #[derive(Debug, Clone, Serialize)]
@@ -28,22 +34,104 @@ pub struct View {
     pub other_tasks: Vec<TaskView>,
     pub indicators: Vec<Level1View>,
     pub satisfaction: [String; 2],
-    /// The same rows again, flattened and ready to draw (see [`Rows`]).
-    pub rows: Rows,
 }
 
-/// The tables' rows as the built-in template draws them. Typst script is
-/// slow next to Rust, and the template runs twice per render (Typst lays a
-/// document out again once it knows the page numbers); working the rows out
-/// in the template took about 2,400 function calls per render. So
-/// everything that does not depend on where the pages break is worked out
-/// here: cells' texts, and each row's merged label cells with the rows they
-/// span.
+/// What the template reads as `/data.json`.
 #[derive(Debug, Clone, Serialize)]
-pub struct Rows {
-    pub tasks: Vec<TaskRow>,
-    pub other_tasks: Vec<TaskRow>,
-    pub indicators: Vec<IndicatorRow>,
+pub struct Data {
+    #[serde(flatten)]
+    pub view: View,
+    /// The form's two tables, cell for cell (see [`PartView`]).
+    pub grid: [PartView; 2],
+    pub measures: Measures,
+}
+
+impl Data {
+    pub fn new(d: &Document) -> Data {
+        let view = View::new(d);
+        let grid = Grid::from_view(d, &view);
+        Data {
+            grid: [
+                PartView::new(&grid, Part::Budget),
+                PartView::new(&grid, Part::Indicators),
+            ],
+            view,
+            measures: measure::MEASURES,
+        }
+    }
+}
+
+/// One table of the form as the template draws it: its columns, and its
+/// cells in drawing order (row by row, left to right, a merged cell at its
+/// first row). Rows count from the part's first row below its heading.
+#[derive(Debug, Clone, Serialize)]
+pub struct PartView {
+    pub columns: &'static [Width],
+    /// Cells at the start that form the heading row repeated on every page.
+    pub header: usize,
+    pub cells: Vec<CellView>,
+}
+
+/// One cell as the template draws it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CellView {
+    /// `row-label` (heads a block of rows; shown again on a later page its
+    /// rows reach), `label`, `header`, `text` or `amount`.
+    pub kind: &'static str,
+    pub row: u32,
+    pub col: u16,
+    pub rowspan: u32,
+    pub colspan: u16,
+    pub body: Cell,
+    /// The row's anchor: the first cell starting in the row that spans no
+    /// other row. It carries the row's position markers for the page
+    /// backgrounds.
+    pub anchor: bool,
+}
+
+impl PartView {
+    fn new(g: &Grid, part: Part) -> PartView {
+        let first = g.first_row(part);
+        // Part 2's heading row repeats on every page: it takes no row
+        // markers, and rows count from the row after it.
+        let header = if part == Part::Indicators && g.header_row >= first {
+            g.part(part).filter(|c| c.row == g.header_row).count()
+        } else {
+            0
+        };
+        let body = if header > 0 { g.header_row + 1 } else { first };
+        let mut anchored: Vec<u32> = Vec::new();
+        let cells: Vec<CellView> = g
+            .part(part)
+            .enumerate()
+            .map(|(i, c)| {
+                let anchor = i >= header && c.rowspan == 1 && !anchored.contains(&c.row);
+                if anchor {
+                    anchored.push(c.row);
+                }
+                CellView {
+                    kind: match c.kind {
+                        Kind::RowLabel => "row-label",
+                        Kind::Label => "label",
+                        Kind::Header => "header",
+                        Kind::Amount | Kind::TaskAmount | Kind::Count => "amount",
+                        Kind::Text | Kind::Title | Kind::Subtitle => "text",
+                    },
+                    row: c.row.saturating_sub(body),
+                    col: c.col,
+                    rowspan: c.rowspan,
+                    colspan: c.colspan,
+                    body: Cell::new(c.text.split('\n').map(str::to_string).collect()),
+                    anchor,
+                }
+            })
+            .collect();
+        PartView {
+            columns: measure::columns(part),
+            header,
+            cells,
+        }
+    }
 }
 
 /// A cell's text: one string with a line break (`\n`) between lines, or,
@@ -83,74 +171,6 @@ fn has_long_run(s: &str) -> bool {
         }
     }
     false
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct TaskRow {
-    pub name: Cell,
-    pub content: Cell,
-    pub amount: String,
-    pub target: Cell,
-}
-
-/// One 三级指标 row, with the 绩效指标, 一级 and 二级 label cells it lies in:
-/// `(label, first row, row after the last)`, rows counted in `indicators`.
-#[derive(Debug, Clone, Serialize)]
-pub struct IndicatorRow {
-    pub name: Cell,
-    pub period: Cell,
-    pub annual: Cell,
-    pub spans: [(String, usize, usize); 3],
-}
-
-impl Rows {
-    fn new(d: &Document, tasks: &[TaskView], other_tasks: &[TaskView]) -> Rows {
-        let task_row = |t: &TaskView| TaskRow {
-            name: Cell::new(vec![t.name.clone()]),
-            content: Cell::new(t.content.clone()),
-            amount: t.amount.clone(),
-            target: Cell::new(t.target.clone()),
-        };
-        let mut indicators = Vec::new();
-        let total: usize = d
-            .indicators
-            .iter()
-            .flat_map(|l| &l.groups)
-            .map(|g| g.items.len().max(1))
-            .sum();
-        let mut row = 0;
-        for l in &d.indicators {
-            let l1_len: usize = l.groups.iter().map(|g| g.items.len().max(1)).sum();
-            let l1 = (l.name.clone(), row, row + l1_len);
-            for g in &l.groups {
-                let l2 = (g.name.clone(), row, row + g.items.len().max(1));
-                let spans = || [("绩效指标".to_string(), 0, total), l1.clone(), l2.clone()];
-                if g.items.is_empty() {
-                    let blank = || Cell::Text(String::new());
-                    indicators.push(IndicatorRow {
-                        name: blank(),
-                        period: blank(),
-                        annual: blank(),
-                        spans: spans(),
-                    });
-                }
-                for i in &g.items {
-                    indicators.push(IndicatorRow {
-                        name: Cell::new(vec![i.name.clone()]),
-                        period: Cell::new(i.period.lines()),
-                        annual: Cell::new(i.annual.lines()),
-                        spans: spans(),
-                    });
-                }
-                row = l2.2;
-            }
-        }
-        Rows {
-            tasks: tasks.iter().map(task_row).collect(),
-            other_tasks: other_tasks.iter().map(task_row).collect(),
-            indicators,
-        }
-    }
 }
 
 /// Budget amounts formatted `1,046.80`; a blank stays an empty string.
@@ -194,7 +214,8 @@ pub struct IndicatorView {
     pub annual: Vec<String>,
 }
 
-fn blank_or(a: Option<rust_decimal::Decimal>) -> String {
+/// An amount as printed; a blank stays an empty string.
+pub fn blank_or(a: Option<rust_decimal::Decimal>) -> String {
     a.map(format_amount).unwrap_or_default()
 }
 
@@ -222,7 +243,6 @@ impl View {
             .map(|t| task(t, t.name.clone()))
             .collect();
         View {
-            rows: Rows::new(d, &tasks, &other_tasks),
             title: format!("{}部门整体预算绩效目标表", d.town),
             year_line: format!("({}年)", d.year),
             year: d.year.to_string(),
@@ -274,57 +294,4 @@ impl View {
             satisfaction: d.satisfaction.clone(),
         }
     }
-}
-
-/// Every text of a document with the form's name for its field, for checks
-/// that must name the field (a character no font can show, say).
-pub fn texts(d: &Document) -> Vec<(String, String)> {
-    let mut out = vec![
-        ("镇（街道）名称".to_string(), d.town.clone()),
-        ("部门名称".to_string(), d.department.clone()),
-    ];
-    let text = |t: &Text| t.lines().join("\n");
-    for (i, g) in d.goals.iter().enumerate() {
-        out.push((format!("总体绩效目标 › 目标{}", i + 1), g.clone()));
-    }
-    let tasks = d
-        .tasks
-        .iter()
-        .enumerate()
-        .map(|(i, t)| (format!("年度重点工作任务 › 任务{}", i + 1), t))
-        .chain(
-            d.other_tasks
-                .iter()
-                .enumerate()
-                .map(|(i, t)| (format!("其他需完成的任务 第{}项", i + 1), t)),
-        );
-    for (f, t) in tasks {
-        out.push((format!("{f} › 名称"), t.name.clone()));
-        out.push((format!("{f} › 主要实施内容"), text(&t.content)));
-        out.push((format!("{f} › 期望达到的目标"), text(&t.target)));
-    }
-    for l in &d.indicators {
-        out.push(("绩效指标 › 一级指标".to_string(), l.name.clone()));
-        for g in &l.groups {
-            out.push((format!("{} › 二级指标", l.name), g.name.clone()));
-            for i in &g.items {
-                let f = format!("{} › {} › {}", l.name, g.name, i.name);
-                out.push((
-                    format!("{} › {} › 三级指标", l.name, g.name),
-                    i.name.clone(),
-                ));
-                out.push((format!("{f} › 实施周期指标值"), text(&i.period)));
-                out.push((format!("{f} › 年度指标值"), text(&i.annual)));
-            }
-        }
-    }
-    out.push((
-        "满意度调查 › 实施周期指标值".to_string(),
-        d.satisfaction[0].clone(),
-    ));
-    out.push((
-        "满意度调查 › 年度指标值".to_string(),
-        d.satisfaction[1].clone(),
-    ));
-    out
 }

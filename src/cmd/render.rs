@@ -1,4 +1,4 @@
-//! `jixiao batch` and `jixiao render`: the command-line face of [`batch`].
+//! `jixiao batch` and `jixiao render`: the command-line face of [`batch`](crate::batch).
 //!
 //! Finds the files, picks this shard, shows progress (a bar on a terminal,
 //! plain lines otherwise), prints the summary table to stdout and the
@@ -16,7 +16,7 @@ use anstyle::{AnsiColor, Style};
 use unicode_width::UnicodeWidthStr;
 
 use crate::batch::{self, Job, Options, Report};
-use crate::cli::{BatchArgs, PdfArgs, RenderArgs};
+use crate::cli::{BatchArgs, FormatArg, PdfArgs, RenderArgs};
 use crate::diagnostic;
 use crate::files;
 use crate::render::pdf::{PdfSettings, Typesetter};
@@ -24,12 +24,12 @@ use crate::render::pdf::{PdfSettings, Typesetter};
 const OK: Style = AnsiColor::Green.on_default();
 const BAD: Style = AnsiColor::Red.on_default().bold();
 
-fn options(pdf: &PdfArgs, format: batch::Format, strict: bool) -> Options {
+fn options(pdf: &PdfArgs, format: FormatArg, strict: bool) -> Options {
     Options {
-        format,
+        format: format.into(),
         strict,
         pdf: PdfSettings {
-            standard: pdf.pdf_standard,
+            standard: pdf.pdf_standard.into(),
             source_date_epoch: pdf.source_date_epoch,
         },
     }
@@ -44,26 +44,71 @@ fn interrupt_flag() -> Arc<AtomicBool> {
         if flag.swap(true, Ordering::SeqCst) {
             std::process::exit(130);
         }
-        eprintln!("\n正在停止：处理中的部门完成后退出（再按一次 Ctrl-C 立即退出）……");
+        err!("\n正在停止：处理中的部门完成后退出（再按一次 Ctrl-C 立即退出）……");
     });
     stop
 }
 
 /// Where a file's outputs go: `-o DIR` → `DIR/<stem>`; otherwise `out/`
-/// mirroring the path under `data/` (`data/2024/x.toml` → `out/2024/x`).
+/// mirroring the path under `data/` (`data/2024/x.toml` → `out/2024/x`),
+/// however the path was typed: `./data/…`, `.\data\…` (PowerShell's tab
+/// completion), or absolute.
 pub fn output_stem(input: &Path, out_dir: Option<&Path>) -> PathBuf {
     let stem = input.file_stem().unwrap_or_default();
     match out_dir {
         Some(dir) => dir.join(stem),
         None => {
-            let rel = input
-                .strip_prefix("data")
+            let rel = std::env::current_dir()
                 .ok()
-                .and_then(Path::parent)
-                .unwrap_or(Path::new(""));
+                .and_then(|cwd| {
+                    let data = normalize(&cwd.join("data"));
+                    normalize(&cwd.join(input))
+                        .strip_prefix(&data)
+                        .ok()
+                        .and_then(Path::parent)
+                        .map(Path::to_path_buf)
+                })
+                .unwrap_or_default();
             Path::new("out").join(rel).join(stem)
         }
     }
+}
+
+/// `a/./b/../c` → `a/c`, without asking the file system.
+fn normalize(p: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Two inputs whose outputs would be the same file (two years' forms of
+/// one department sent to one `-o` folder): one would overwrite the other
+/// without a word, so neither is rendered.
+fn clashes(jobs: &[Job]) -> Option<String> {
+    // Windows and macOS compare file names without regard to case.
+    let key = |p: &Path| normalize(p).to_string_lossy().to_lowercase();
+    let mut seen: std::collections::HashMap<String, &Path> = std::collections::HashMap::new();
+    let mut lines = Vec::new();
+    for j in jobs {
+        if let Some(first) = seen.insert(key(&j.stem), &j.input) {
+            lines.push(format!(
+                "“{}”和“{}”都会写到“{}”",
+                first.display(),
+                j.input.display(),
+                j.stem.display()
+            ));
+        }
+    }
+    (!lines.is_empty()).then(|| lines.join("\n"))
 }
 
 pub fn render(args: &RenderArgs) -> anyhow::Result<ExitCode> {
@@ -77,6 +122,11 @@ pub fn render(args: &RenderArgs) -> anyhow::Result<ExitCode> {
             stem: output_stem(f, args.output.as_deref()),
         })
         .collect();
+    if let Some(clash) = clashes(&jobs) {
+        err!("错误：两个文件的输出会互相覆盖，没有生成任何文件：\n{clash}");
+        err!("请分开生成，或用 -o 指定不同的输出文件夹");
+        return Ok(ExitCode::from(2));
+    }
     let stop = interrupt_flag();
     let reports = batch::run(&jobs, &ts, &opts, default_jobs(None), &stop, |r| {
         print_diagnostics(r);
@@ -104,7 +154,7 @@ pub fn run(args: &BatchArgs) -> anyhow::Result<ExitCode> {
         })
         .collect();
     if jobs.is_empty() {
-        eprintln!(
+        err!(
             "没有要处理的数据文件（在“{}”中找到 {} 个 .toml 文件{}）",
             dir.display(),
             found.len(),
@@ -138,7 +188,7 @@ pub fn run(args: &BatchArgs) -> anyhow::Result<ExitCode> {
             }
             None if !args.quiet => {
                 let mark = if r.status.ok() { "✓" } else { "✗" };
-                eprintln!("[{done}/{total}] {mark} {}", r.input.display());
+                err!("[{done}/{total}] {mark} {}", r.input.display());
             }
             None => {}
         }
@@ -167,13 +217,13 @@ pub fn run(args: &BatchArgs) -> anyhow::Result<ExitCode> {
     let failed = reports.iter().filter(|r| !r.status.ok()).count();
     for c in &combined {
         match c {
-            Ok(path) => anstream::println!("汇总：{}", path.display()),
+            Ok(path) => out!("汇总：{}", path.display()),
             Err(e) => {
-                anstream::eprintln!("{BAD}错误{BAD:#}：{e:#}");
+                err!("{BAD}错误{BAD:#}：{e:#}");
             }
         }
     }
-    anstream::println!(
+    out!(
         "共 {} 个部门：{OK}{} 个已生成{OK:#}，{}{} 个失败{}（用时 {:.2} 秒）",
         reports.len(),
         reports.len() - failed,
@@ -204,7 +254,7 @@ fn default_jobs(jobs: Option<usize>) -> usize {
 
 fn exit_code(reports: &[Report], stop: &AtomicBool) -> ExitCode {
     if stop.load(Ordering::Relaxed) {
-        eprintln!("已中断：未处理的部门没有生成，已有的输出文件保持不变。");
+        err!("已中断：未处理的部门没有生成，已有的输出文件保持不变。");
         return ExitCode::from(130);
     }
     ExitCode::from(u8::from(reports.iter().any(|r| !r.status.ok())))
@@ -212,9 +262,9 @@ fn exit_code(reports: &[Report], stop: &AtomicBool) -> ExitCode {
 
 fn print_diagnostics(r: &Report) {
     let shown = r.input.display().to_string();
-    eprint!("{}", diagnostic::render(&shown, &r.source, &r.diagnostics));
+    err_raw!("{}", diagnostic::render(&shown, &r.source, &r.diagnostics));
     if let Some(f) = &r.failure {
-        eprintln!("错误：{f}\n");
+        err!("错误：{f}\n");
     }
 }
 
@@ -223,7 +273,7 @@ fn line(r: &Report) {
     let shown = r.input.display();
     if r.status.ok() {
         let outs: Vec<String> = r.outputs.iter().map(|p| p.display().to_string()).collect();
-        anstream::println!("{OK}✓{OK:#} {shown} → {}", outs.join("、"));
+        out!("{OK}✓{OK:#} {shown} → {}", outs.join("、"));
     } else {
         let written = if r.outputs.is_empty() {
             "未写入任何文件".to_string()
@@ -231,7 +281,7 @@ fn line(r: &Report) {
             let outs: Vec<String> = r.outputs.iter().map(|p| p.display().to_string()).collect();
             format!("只写入了 {}", outs.join("、"))
         };
-        anstream::println!(
+        out!(
             "{BAD}✗{BAD:#} {shown}：{}（{} 个错误），{written}",
             r.status.label(),
             r.errors
@@ -247,7 +297,14 @@ fn pad(s: &str, width: usize) -> String {
 fn summary(reports: &[Report]) {
     let names: Vec<String> = reports.iter().map(Report::name).collect();
     let w = names.iter().map(|n| n.width()).max().unwrap_or(4).max(4);
-    anstream::println!("{}  {}  错误  警告  输出", pad("部门", w), pad("状态", 8));
+    // The status column is as wide as its widest label (未处理（已中断）: 16).
+    let sw = reports
+        .iter()
+        .map(|r| r.status.label().width())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    out!("{}  {}  错误  警告  输出", pad("部门", w), pad("状态", sw));
     for (r, name) in reports.iter().zip(&names) {
         let style = if r.status.ok() { OK } else { BAD };
         let outs = if r.outputs.is_empty() {
@@ -259,10 +316,10 @@ fn summary(reports: &[Report]) {
                 .collect::<Vec<_>>()
                 .join("、")
         };
-        anstream::println!(
+        out!(
             "{}  {style}{}{style:#}  {:>4}  {:>4}  {}",
             pad(name, w),
-            pad(r.status.label(), 8),
+            pad(r.status.label(), sw),
             r.errors,
             r.warnings,
             outs

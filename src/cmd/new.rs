@@ -15,13 +15,13 @@ pub fn run(args: &NewArgs) -> anyhow::Result<ExitCode> {
     match &args.file {
         Some(path) => {
             files::write_new(path, SCAFFOLD.as_bytes())?;
-            eprintln!(
+            err!(
                 "已生成“{}”。填好 \"\" 处的内容后，运行 jixiao check {} 检查。",
                 path.display(),
                 path.display()
             );
         }
-        None => print!("{SCAFFOLD}"),
+        None => out_raw!("{SCAFFOLD}"),
     }
     Ok(ExitCode::SUCCESS)
 }

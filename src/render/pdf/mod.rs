@@ -6,35 +6,46 @@
 //! `/data.json` — the template reads it with `json(...)`, so texts are data,
 //! never markup. A batch pays for fonts and the template parse once.
 //!
-//! The template may read only files under its own folder and the data file:
-//! absolute paths resolve inside that folder, `..` cannot leave it, and
-//! packages (`@preview/…`) are refused without any network access.
+//! The template may read only files under its own folder and the data file
+//! (see `world`); characters no font has are caught before layout (see
+//! `glyphs`).
 
-use std::collections::{HashMap, HashSet};
+mod glyphs;
+mod world;
+
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use typst::diag::{FileError, FileResult, PackageError, SourceDiagnostic};
-use typst::foundations::{Bytes, Datetime, Duration, Smart};
-use typst::layout::Frame;
-use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
+use typst::diag::{FileResult, SourceDiagnostic};
+use typst::foundations::{Bytes, Smart};
+use typst::syntax::{FileId, Source};
 use typst::text::{Font, FontBook};
 use typst::utils::LazyHash;
 use typst::{Library, LibraryExt, World, WorldExt};
 use typst_layout::PagedDocument;
 use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
 
-use super::fonts::{self, FontSet};
-use super::view::{self, View};
+use glyphs::missing_glyphs;
+pub use glyphs::no_glyph;
+use world::{DocWorld, Template, project_file};
+
+use super::date::DocDate;
+use super::fonts::FontSet;
 use crate::diagnostic::Diagnostic;
+use crate::layout::measure;
+use crate::layout::view::Data;
 use crate::model::Document;
 
 /// The templates compiled into the binary: one department's form, the
 /// drawing they share, and the town's combined volume.
 const EMBEDDED: &[(&str, &str)] = &[
-    ("form.typ", include_str!("../../templates/form.typ")),
-    ("form-lib.typ", include_str!("../../templates/form-lib.typ")),
-    ("town.typ", include_str!("../../templates/town.typ")),
+    ("form.typ", include_str!("../../../templates/form.typ")),
+    (
+        "form-lib.typ",
+        include_str!("../../../templates/form-lib.typ"),
+    ),
+    ("town.typ", include_str!("../../../templates/town.typ")),
 ];
 const FORM_MAIN: &str = "form.typ";
 const TOWN_MAIN: &str = "town.typ";
@@ -42,14 +53,12 @@ const FORM_DATA: &str = "/data.json";
 const TOWN_DATA: &str = "/town.json";
 
 /// PDF flavours a user can ask for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Standard {
     /// Plain PDF 1.7, tagged for accessibility.
     #[default]
-    #[value(name = "pdf")]
     Plain,
     /// PDF/A-2b, for archives.
-    #[value(name = "a-2b")]
     A2b,
 }
 
@@ -70,16 +79,6 @@ pub struct Rendered {
     pub warnings: Vec<Diagnostic>,
 }
 
-/// A main template file and the folder it may read from.
-struct Template {
-    main: Source,
-    /// `None` for the embedded templates, which read only each other.
-    root: Option<PathBuf>,
-    /// Label for messages: `templates/form.typ` or the user's path.
-    shown: String,
-    data_id: FileId,
-}
-
 /// The shared part of the World: built once, used for every document.
 pub struct Typesetter {
     library: LazyHash<Library>,
@@ -96,13 +95,6 @@ pub struct Typesetter {
     /// template imports is otherwise parsed (and its syntax tree hashed)
     /// again for every document.
     sources: Mutex<HashMap<FileId, FileResult<Source>>>,
-}
-
-fn project_file(path: &str) -> FileId {
-    // Paths here are constants or already validated, so `new` cannot fail;
-    // fall back to the root if it ever did.
-    let vpath = VirtualPath::new(path).unwrap_or_else(|_| VirtualPath::new("/").expect("root"));
-    RootedPath::new(VirtualRoot::Project, vpath).intern()
 }
 
 impl Typesetter {
@@ -192,7 +184,7 @@ impl Typesetter {
         settings: &PdfSettings,
     ) -> Result<Rendered, Vec<Diagnostic>> {
         self.check_glyphs(doc)?;
-        let mut data = serde_json::to_value(View::new(doc)).unwrap_or_default();
+        let mut data = serde_json::to_value(Data::new(doc)).unwrap_or_default();
         data["fonts"] = self.families();
         let ident = format!("jixiao/{}/{}", doc.year, doc.department);
         self.compile(
@@ -218,6 +210,7 @@ impl Typesetter {
             "town": town,
             "year": year.to_string(),
             "fonts": self.families(),
+            "measures": measure::MEASURES,
             "entries": entries
                 .iter()
                 .map(|(department, page)| serde_json::json!({ "department": department, "page": page }))
@@ -296,47 +289,6 @@ impl Typesetter {
         })
     }
 
-    /// The characters of a document no declared font has, each once, with
-    /// the field it is first in. Typst would otherwise draw an empty box
-    /// (tofu) without a word.
-    pub fn unrenderable(&self, doc: &Document) -> Vec<(char, String)> {
-        let mut reported: HashSet<(char, bool)> = HashSet::new();
-        let mut found = Vec::new();
-        let mut scan = |text: &str, is_title: bool, field: &str| {
-            for c in text.chars() {
-                let covered = if is_title {
-                    self.font_set.title_covers(c)
-                } else {
-                    self.font_set.body_covers(c)
-                };
-                // Each missing character once, in the first field it is in.
-                if !covered && fonts::needs_glyph(c) && reported.insert((c, is_title)) {
-                    found.push((c, field.to_string()));
-                }
-            }
-        };
-        let title_field = "镇（街道）名称（标题）";
-        scan(&doc.town, true, title_field);
-        scan("部门整体预算绩效目标表", true, title_field);
-        for (field, text) in view::texts(doc) {
-            scan(&text, false, &field);
-        }
-        found
-    }
-
-    fn check_glyphs(&self, doc: &Document) -> Result<(), Vec<Diagnostic>> {
-        let errors: Vec<Diagnostic> = self
-            .unrenderable(doc)
-            .into_iter()
-            .map(|(c, field)| no_glyph(c, &field))
-            .collect();
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(errors)
-        }
-    }
-
     /// A Typst diagnostic in our words, located in the template.
     fn diagnostic(&self, world: &DocWorld<'_>, d: &SourceDiagnostic) -> Diagnostic {
         let mut place = world.template.shown.clone();
@@ -362,46 +314,6 @@ impl Typesetter {
             acc.note(format!("提示：{}", h.v))
         })
     }
-
-    /// Reads a file next to a template: an embedded one, or one under a
-    /// user's template folder — never outside it.
-    fn template_file(&self, template: &Template, id: FileId) -> FileResult<Bytes> {
-        let Some(root) = &template.root else {
-            return match self.embedded.get(&id) {
-                Some(src) => Ok(Bytes::from_string(src.clone())),
-                None => Err(FileError::NotFound(PathBuf::from(
-                    id.get().vpath().get_without_slash(),
-                ))),
-            };
-        };
-        let mut cache = self.files.lock().unwrap_or_else(|e| e.into_inner());
-        cache
-            .entry(id)
-            .or_insert_with(|| {
-                let full = root.join(id.get().vpath().get_without_slash());
-                let real = full
-                    .canonicalize()
-                    .map_err(|e| FileError::from_io(e, &full))?;
-                // A symlink may not lead out of the template folder either.
-                if !real.starts_with(root) {
-                    return Err(FileError::AccessDenied);
-                }
-                std::fs::read(&real)
-                    .map(Bytes::new)
-                    .map_err(|e| FileError::from_io(e, &real))
-            })
-            .clone()
-    }
-}
-
-/// The error for a character no font has, in the form's words.
-pub fn no_glyph(c: char, field: &str) -> Diagnostic {
-    Diagnostic::error(format!(
-        "“{field}”中的字符“{c}”（U+{:04X}）没有字体可以显示",
-        c as u32
-    ))
-    .field(field.to_string())
-    .note("请改用常用字，或用 --font-path 指定含有这个字的字体文件夹")
 }
 
 /// `2024年大朗镇部门整体预算绩效目标表（合订本）`
@@ -409,158 +321,7 @@ pub fn volume_title(town: &str, year: i32) -> String {
     format!("{year}年{town}部门整体预算绩效目标表（合订本）")
 }
 
+/// The PDF's date (see [`DocDate`]).
 fn timestamp(year: i32, settings: &PdfSettings) -> Timestamp {
-    let from_epoch = settings.source_date_epoch.and_then(|secs| {
-        let days = secs.div_euclid(86_400);
-        let (y, m, d) = civil_from_days(days);
-        let rem = secs.rem_euclid(86_400);
-        Datetime::from_ymd_hms(
-            y,
-            m,
-            d,
-            (rem / 3600) as u8,
-            (rem % 3600 / 60) as u8,
-            (rem % 60) as u8,
-        )
-    });
-    let date = from_epoch
-        .or_else(|| Datetime::from_ymd_hms(year, 1, 1, 0, 0, 0))
-        .or_else(|| Datetime::from_ymd_hms(2000, 1, 1, 0, 0, 0))
-        .expect("a valid constant date");
-    Timestamp::new_utc(date)
-}
-
-/// `SOURCE_DATE_EPOCH` seconds as a PDF date string `D:YYYYMMDDHHmmSSZ`.
-pub fn pdf_date(secs: i64) -> String {
-    let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
-    let rem = secs.rem_euclid(86_400);
-    format!(
-        "D:{y:04}{m:02}{d:02}{:02}{:02}{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
-/// Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i32, u8, u8) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y as i32, m as u8, d as u8)
-}
-
-/// Characters drawn as the `.notdef` glyph anywhere in the document.
-fn missing_glyphs(doc: &PagedDocument) -> Vec<char> {
-    fn walk(frame: &Frame, out: &mut Vec<char>) {
-        for (_, item) in frame.items() {
-            match item {
-                typst::layout::FrameItem::Group(g) => walk(&g.frame, out),
-                typst::layout::FrameItem::Text(t) => {
-                    for g in t.glyphs.iter().filter(|g| g.id == 0) {
-                        let c = t.text.get(g.range()).and_then(|s| s.chars().next());
-                        if let Some(c) = c.filter(|c| fonts::needs_glyph(*c) && !out.contains(c)) {
-                            out.push(c);
-                        }
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
-    let mut out = Vec::new();
-    for page in doc.pages() {
-        walk(&page.frame, &mut out);
-    }
-    out
-}
-
-/// The per-document part of the World: the shared part, the template in
-/// use and this document's data.
-struct DocWorld<'a> {
-    ts: &'a Typesetter,
-    template: &'a Template,
-    data: Bytes,
-}
-
-impl World for DocWorld<'_> {
-    fn library(&self) -> &LazyHash<Library> {
-        &self.ts.library
-    }
-
-    fn book(&self) -> &LazyHash<FontBook> {
-        &self.ts.book
-    }
-
-    fn main(&self) -> FileId {
-        self.template.main.id()
-    }
-
-    fn source(&self, id: FileId) -> FileResult<Source> {
-        if id == self.template.main.id() {
-            return Ok(self.template.main.clone());
-        }
-        if self.template.root.is_none()
-            && let Some(src) = self.ts.embedded.get(&id)
-        {
-            return Ok(src.clone());
-        }
-        let parse = || {
-            let bytes = self.file(id)?;
-            let text = std::str::from_utf8(&bytes).map_err(|_| FileError::InvalidUtf8)?;
-            Ok(Source::new(id, text.to_string()))
-        };
-        // The data differs from document to document: never cached; nor is
-        // anything asked of the embedded templates (they read only each other).
-        if id == self.template.data_id || self.template.root.is_none() {
-            return parse();
-        }
-        let mut cache = self.ts.sources.lock().unwrap_or_else(|e| e.into_inner());
-        cache.entry(id).or_insert_with(parse).clone()
-    }
-
-    fn file(&self, id: FileId) -> FileResult<Bytes> {
-        if let VirtualRoot::Package(spec) = id.get().root() {
-            return Err(FileError::Package(PackageError::Other(Some(
-                format!(
-                    "不支持下载或使用包 {spec}：jixiao 不联网；请把需要的文件放在模板所在的文件夹中"
-                )
-                .into(),
-            ))));
-        }
-        if id == self.template.data_id {
-            return Ok(self.data.clone());
-        }
-        if id == self.template.main.id() {
-            return Ok(Bytes::from_string(self.template.main.clone()));
-        }
-        self.ts.template_file(self.template, id)
-    }
-
-    fn font(&self, index: usize) -> Option<Font> {
-        self.ts.fonts.get(index).cloned()
-    }
-
-    fn today(&self, _offset: Option<Duration>) -> Option<Datetime> {
-        // Output must not depend on the clock.
-        None
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn civil_dates_from_epoch_days() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(19_723), (2024, 1, 1));
-        assert_eq!(civil_from_days(-1), (1969, 12, 31));
-    }
+    Timestamp::new_utc(DocDate::new(year, settings.source_date_epoch).typst())
 }

@@ -1,0 +1,93 @@
+//! Characters no font can show: found in the data before layout (each
+//! named with its field), and, as a last guard, in the laid-out document.
+
+use std::collections::HashSet;
+
+use typst::layout::Frame;
+use typst_layout::PagedDocument;
+
+use super::Typesetter;
+use crate::diagnostic::Diagnostic;
+use crate::model::Document;
+use crate::model::field::Field;
+use crate::model::labels;
+use crate::render::fonts;
+
+impl Typesetter {
+    /// The characters of a document no declared font has, each once, with
+    /// the field it is first in. Typst would otherwise draw an empty box
+    /// (tofu) without a word.
+    pub fn unrenderable(&self, doc: &Document) -> Vec<(char, Field)> {
+        let mut reported: HashSet<(char, bool)> = HashSet::new();
+        let mut found = Vec::new();
+        let mut scan = |text: &str, is_title: bool, field: &Field| {
+            for c in text.chars() {
+                let covered = if is_title {
+                    self.font_set.title_covers(c)
+                } else {
+                    self.font_set.body_covers(c)
+                };
+                // Each missing character once, in the first field it is in.
+                if !covered && fonts::needs_glyph(c) && reported.insert((c, is_title)) {
+                    found.push((c, field.clone()));
+                }
+            }
+        };
+        // The town is also set in the title's face.
+        scan(&doc.town, true, &Field::of("town"));
+        scan(labels::TITLE, true, &Field::of("town"));
+        for (field, text) in doc.texts() {
+            scan(text, false, &field);
+        }
+        found
+    }
+
+    pub(super) fn check_glyphs(&self, doc: &Document) -> Result<(), Vec<Diagnostic>> {
+        let errors: Vec<Diagnostic> = self
+            .unrenderable(doc)
+            .into_iter()
+            .map(|(c, field)| no_glyph(c, &field))
+            .collect();
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// The error for a character no font has, in the form's words.
+pub fn no_glyph(c: char, field: &Field) -> Diagnostic {
+    Diagnostic::error(format!(
+        "“{}”中的字符“{c}”（U+{:04X}）没有字体可以显示",
+        field.name(),
+        c as u32
+    ))
+    .of(field)
+    .note("请改用常用字，或用 --font-path 指定含有这个字的字体文件夹")
+}
+
+/// Characters drawn as the `.notdef` glyph anywhere in the document.
+pub(super) fn missing_glyphs(doc: &PagedDocument) -> Vec<char> {
+    fn walk(frame: &Frame, out: &mut Vec<char>) {
+        for (_, item) in frame.items() {
+            match item {
+                typst::layout::FrameItem::Group(g) => walk(&g.frame, out),
+                typst::layout::FrameItem::Text(t) => {
+                    for g in t.glyphs.iter().filter(|g| g.id == 0) {
+                        let c = t.text.get(g.range()).and_then(|s| s.chars().next());
+                        if let Some(c) = c.filter(|c| fonts::needs_glyph(*c) && !out.contains(c)) {
+                            out.push(c);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for page in doc.pages() {
+        walk(&page.frame, &mut out);
+    }
+    out
+}
