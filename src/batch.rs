@@ -213,23 +213,9 @@ fn render_pdf(
     source: &str,
     opts: &Options,
 ) -> Result<crate::render::pdf::Rendered, Vec<Diagnostic>> {
-    let missing = ts.unrenderable(doc);
+    let missing = crate::render::pdf::glyph_errors(ts.fonts(), doc, source);
     if !missing.is_empty() {
-        return Err(missing
-            .into_iter()
-            .map(|(c, field)| {
-                let d = crate::render::pdf::no_glyph(c, &field);
-                // Point at the character inside the field's own value.
-                let at = field.span_in(source).and_then(|value| {
-                    let at = value.start + source.get(value)?.find(c)?;
-                    Some(at..at + c.len_utf8())
-                });
-                match at {
-                    Some(at) => d.at(at),
-                    None => d,
-                }
-            })
-            .collect());
+        return Err(missing);
     }
     ts.render(doc, &opts.pdf)
 }

@@ -59,6 +59,17 @@ pub struct CheckArgs {
     /// 把警告也当作错误（有警告时退出码为 1）。
     #[arg(long)]
     pub strict: bool,
+    #[command(flatten)]
+    pub fonts: FontArgs,
+}
+
+/// The fonts, shared by `check`, `render` and `batch`: a character none of
+/// them has is an error in all three.
+#[derive(Debug, clap::Args)]
+pub struct FontArgs {
+    /// 另外加载这个文件夹中的字体（如正式的方正小标宋简体、仿宋_GB2312；Windows 上可写 C:\Windows\Fonts），可写多次；也可用环境变量 JIXIAO_FONT_PATH 设一次。
+    #[arg(long, env = "JIXIAO_FONT_PATH", value_hint = clap::ValueHint::DirPath)]
+    pub font_path: Vec<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -132,9 +143,8 @@ pub struct PdfArgs {
     /// 改用自己的 Typst 模板文件（模板只能读取它所在文件夹中的文件）。
     #[arg(long, value_hint = clap::ValueHint::FilePath)]
     pub template: Option<PathBuf>,
-    /// 另外加载这个文件夹中的字体（如正式的方正小标宋简体、仿宋_GB2312），可写多次。
-    #[arg(long, value_hint = clap::ValueHint::DirPath)]
-    pub font_path: Vec<PathBuf>,
+    #[command(flatten)]
+    pub fonts: FontArgs,
     /// PDF 标准：pdf（默认，带无障碍标签）或 a-2b（PDF/A-2b，存档用）。
     #[arg(long, value_enum, default_value_t)]
     pub pdf_standard: StandardArg,

@@ -7,6 +7,8 @@ use crate::cli::CheckArgs;
 use crate::diagnostic;
 use crate::files;
 use crate::model;
+use crate::render::fonts::FontSet;
+use crate::render::pdf::glyph_errors;
 
 pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     let roots = if args.paths.is_empty() {
@@ -22,10 +24,19 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::from(1));
     }
+    // The fonts `render` would use: a form that passes here renders.
+    let fonts = FontSet::load(&args.fonts.font_path)?;
     let mut failed = 0;
     let (mut errors, mut warnings) = (0, 0);
     for path in &found {
-        let loaded = model::load_file(path, args.strict);
+        let mut loaded = model::load_file(path, args.strict);
+        if let Some(doc) = &loaded.document {
+            let missing = glyph_errors(&fonts, doc, &loaded.source);
+            if !missing.is_empty() {
+                loaded.diagnostics.extend(missing);
+                loaded.document = None;
+            }
+        }
         let shown = path.display().to_string();
         err_raw!(
             "{}",

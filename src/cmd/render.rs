@@ -112,7 +112,7 @@ fn clashes(jobs: &[Job]) -> Option<String> {
 }
 
 pub fn render(args: &RenderArgs) -> anyhow::Result<ExitCode> {
-    let ts = Typesetter::new(args.pdf.template.as_deref(), &args.pdf.font_path)?;
+    let ts = Typesetter::new(args.pdf.template.as_deref(), &args.pdf.fonts.font_path)?;
     let opts = options(&args.pdf, args.format, args.strict);
     let jobs: Vec<Job> = args
         .files
@@ -166,7 +166,7 @@ pub fn run(args: &BatchArgs) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::from(u8::from(found.is_empty())));
     }
-    let ts = Typesetter::new(args.pdf.template.as_deref(), &args.pdf.font_path)?;
+    let ts = Typesetter::new(args.pdf.template.as_deref(), &args.pdf.fonts.font_path)?;
     let opts = options(&args.pdf, args.format, args.strict);
     let stop = interrupt_flag();
     let bar = (!args.quiet && std::io::stderr().is_terminal()).then(|| {

@@ -10,9 +10,10 @@
 //! same on every machine.
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use typst::foundations::Bytes;
-use typst::text::{Font, FontBook};
+use typst::text::{Font, FontBook, FontInfo};
 
 /// The bundled faces, parsed lazily by Typst from static bytes.
 const BUNDLED: &[&[u8]] = &[
@@ -40,10 +41,13 @@ const BODY: &[&str] = &[
     "Noto Serif SC",
 ];
 
-/// A font book with its fonts, built once per process.
+/// A font book with its fonts, built once per process. A font is parsed
+/// only when a document uses it: pointing `--font-path` at a system folder
+/// of hundreds of fonts reads each file once for its names and coverage,
+/// and keeps none of them in memory until one is used.
 pub struct FontSet {
     pub book: FontBook,
-    pub fonts: Vec<Font>,
+    slots: Vec<Slot>,
     /// The families the template sets titles in, present ones only.
     pub title: Vec<String>,
     /// The families the template sets text in, present ones only.
@@ -77,17 +81,53 @@ impl Cover {
     }
 }
 
+/// Where one face of the book comes from, and the face once parsed.
+struct Slot {
+    source: Source,
+    index: u32,
+    font: OnceLock<Option<Font>>,
+}
+
+enum Source {
+    Bundled(&'static [u8]),
+    File(PathBuf),
+}
+
+impl Slot {
+    fn font(&self) -> Option<Font> {
+        self.font
+            .get_or_init(|| {
+                let data = match &self.source {
+                    Source::Bundled(data) => Bytes::new(*data),
+                    Source::File(path) => Bytes::new(std::fs::read(path).ok()?),
+                };
+                Font::new(data, self.index)
+            })
+            .clone()
+    }
+}
+
 impl FontSet {
-    /// The bundled fonts, plus every font file found in `extra` folders.
+    /// The bundled fonts, plus every font file found in `extra` folders
+    /// (and their subfolders, each once, however they are linked).
     pub fn load(extra: &[PathBuf]) -> anyhow::Result<FontSet> {
-        let mut fonts: Vec<Font> = BUNDLED
-            .iter()
-            .flat_map(|data| Font::iter(Bytes::new(*data)))
-            .collect();
-        for dir in extra {
-            load_dir(dir, &mut fonts)?;
+        let mut infos: Vec<FontInfo> = Vec::new();
+        let mut slots: Vec<Slot> = Vec::new();
+        for data in BUNDLED {
+            for (index, info) in (0u32..).zip(FontInfo::iter(data)) {
+                infos.push(info);
+                slots.push(Slot {
+                    source: Source::Bundled(data),
+                    index,
+                    font: OnceLock::new(),
+                });
+            }
         }
-        let book = FontBook::from_fonts(&fonts);
+        let mut seen = Vec::new();
+        for dir in extra {
+            load_dir(dir, &mut infos, &mut slots, &mut seen)?;
+        }
+        let book = FontBook::from_infos(infos);
         let present = |list: &[&str]| {
             list.iter()
                 .filter(|f| book.contains_family(&f.to_lowercase()))
@@ -110,8 +150,13 @@ impl FontSet {
             title_cover,
             body_cover,
             book,
-            fonts,
+            slots,
         })
+    }
+
+    /// Face `index` of the book, parsed on first use.
+    pub fn font(&self, index: usize) -> Option<Font> {
+        self.slots.get(index).and_then(Slot::font)
     }
 
     /// Whether some font of the body families has a glyph for `c`.
@@ -125,7 +170,18 @@ impl FontSet {
     }
 }
 
-fn load_dir(dir: &Path, fonts: &mut Vec<Font>) -> anyhow::Result<()> {
+fn load_dir(
+    dir: &Path,
+    infos: &mut Vec<FontInfo>,
+    slots: &mut Vec<Slot>,
+    seen: &mut Vec<PathBuf>,
+) -> anyhow::Result<()> {
+    // A folder linked into itself is read once, not forever.
+    let real = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    if seen.contains(&real) {
+        return Ok(());
+    }
+    seen.push(real);
     let entries = std::fs::read_dir(dir)
         .map_err(|e| anyhow::anyhow!("无法读取字体文件夹“{}”：{e}", dir.display()))?;
     let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
@@ -133,7 +189,7 @@ fn load_dir(dir: &Path, fonts: &mut Vec<Font>) -> anyhow::Result<()> {
     paths.sort();
     for path in paths {
         if path.is_dir() {
-            load_dir(&path, fonts)?;
+            load_dir(&path, infos, slots, seen)?;
             continue;
         }
         let ext = path
@@ -143,9 +199,19 @@ fn load_dir(dir: &Path, fonts: &mut Vec<Font>) -> anyhow::Result<()> {
         if !matches!(ext.as_str(), "ttf" | "otf" | "ttc" | "otc") {
             continue;
         }
-        let data = std::fs::read(&path)
-            .map_err(|e| anyhow::anyhow!("无法读取字体“{}”：{e}", path.display()))?;
-        fonts.extend(Font::iter(Bytes::new(data)));
+        // A font that cannot be read is skipped, as a font it cannot parse
+        // is: one broken file in a system folder must not stop the work.
+        let Ok(data) = std::fs::read(&path) else {
+            continue;
+        };
+        for (index, info) in (0u32..).zip(FontInfo::iter(&data)) {
+            infos.push(info);
+            slots.push(Slot {
+                source: Source::File(path.clone()),
+                index,
+                font: OnceLock::new(),
+            });
+        }
     }
     Ok(())
 }
@@ -160,6 +226,19 @@ pub fn needs_glyph(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_font_folder_linked_into_itself_is_read_once() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.ttf"), BUNDLED[0]).unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(dir.path(), dir.path().join("loop")).unwrap();
+        let set = FontSet::load(&[dir.path().to_path_buf()]).unwrap();
+        let bundled = FontSet::load(&[]).unwrap();
+        // The bundled faces, and the copy once.
+        assert_eq!(set.slots.len(), bundled.slots.len() + 1);
+        assert!(set.font(set.slots.len() - 1).is_some());
+    }
 
     #[test]
     fn bundled_fonts_cover_gbk_names_and_the_yuan_sign() {

@@ -305,3 +305,80 @@ fn departments_sharing_their_first_31_characters_get_distinct_sheets() {
         "{names:?}"
     );
 }
+
+/// Issue 13: `./data/…`, an absolute path and `data/…` all mirror the
+/// folders under `data/`, so two years' forms of one department never
+/// overwrite each other.
+#[test]
+fn render_mirrors_data_however_the_path_is_typed() {
+    let t = town(1, &[]);
+    std::fs::create_dir_all(t.path().join("data/2025")).unwrap();
+    std::fs::copy(
+        t.path().join("data/2024/部门0.toml"),
+        t.path().join("data/2025/部门0.toml"),
+    )
+    .unwrap();
+    let abs = t.path().join("data/2025/部门0.toml");
+    jixiao(t.path())
+        .args(["render", "./data/2024/部门0.toml", "--format", "xlsx"])
+        .arg(&abs)
+        .assert()
+        .code(0);
+    assert_eq!(
+        outputs(&t.path().join("out"), "xlsx"),
+        ["2024/部门0.xlsx", "2025/部门0.xlsx"]
+    );
+}
+
+/// Issue 13: two inputs that would write one output are refused, and
+/// nothing is written.
+#[test]
+fn two_inputs_with_one_output_are_refused() {
+    let t = town(1, &[]);
+    std::fs::create_dir_all(t.path().join("data/2025")).unwrap();
+    std::fs::copy(
+        t.path().join("data/2024/部门0.toml"),
+        t.path().join("data/2025/部门0.toml"),
+    )
+    .unwrap();
+    let out = jixiao(t.path())
+        .args([
+            "render",
+            "data/2024/部门0.toml",
+            "data/2025/部门0.toml",
+            "-o",
+            "交财政分局",
+        ])
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("会互相覆盖"), "{stderr}");
+    assert!(!t.path().join("交财政分局").exists());
+}
+
+/// Issue 13: `jixiao check | head -1` over many files ends quietly, as
+/// ripgrep does, never with a panic, and the exit code still means what it
+/// says.
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    let t = town(6, &[]);
+    let bin = assert_cmd::cargo::cargo_bin("jixiao");
+    for args in [&["check", "data"][..], &["batch", "--quiet"][..]] {
+        let mut child = std::process::Command::new(&bin)
+            .current_dir(t.path())
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The reader goes away before jixiao writes a line.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+    }
+    assert!(t.path().join("out/2024/部门0.pdf").is_file());
+}

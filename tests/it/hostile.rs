@@ -115,6 +115,37 @@ fn emoji_and_extension_b_are_reported_with_field_and_line() {
     );
 }
 
+/// Issue 13: `check` passing means `render` passes: it runs the glyph
+/// check too, and points at the value, not at a comment that happens to
+/// hold the same character first.
+#[test]
+fn check_finds_what_render_would_refuse_at_the_value_not_a_comment() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = seed_with(
+        "# 部门整体预算绩效目标表 —— ",
+        "# 😀 部门整体预算绩效目标表 —— ",
+    )
+    .replacen("name = \"补贴数量\"", "name = \"补贴数量😀\"", 1);
+    std::fs::write(dir.path().join("f.toml"), src).unwrap();
+    for cmd in ["check", "render"] {
+        let out = jixiao(dir.path())
+            .args([cmd, "f.toml"])
+            .assert()
+            .code(1)
+            .get_output()
+            .clone();
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(
+            stderr.contains("“😀”（U+1F600）") && stderr.contains("f.toml:119:13"),
+            "{cmd}: {stderr}"
+        );
+        assert!(
+            stderr.contains("绩效指标 › 第1节 › 三级指标 › 第2项 › 名称"),
+            "{cmd}: {stderr}"
+        );
+    }
+}
+
 #[test]
 fn output_folder_that_is_a_file_or_a_full_disk_fails_cleanly() {
     let dir = tempfile::tempdir().unwrap();

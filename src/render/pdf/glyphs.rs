@@ -11,35 +11,12 @@ use crate::diagnostic::Diagnostic;
 use crate::model::Document;
 use crate::model::field::Field;
 use crate::model::labels;
-use crate::render::fonts;
+use crate::render::fonts::{self, FontSet};
 
 impl Typesetter {
-    /// The characters of a document no declared font has, each once, with
-    /// the field it is first in. Typst would otherwise draw an empty box
-    /// (tofu) without a word.
+    /// See [`unrenderable`].
     pub fn unrenderable(&self, doc: &Document) -> Vec<(char, Field)> {
-        let mut reported: HashSet<(char, bool)> = HashSet::new();
-        let mut found = Vec::new();
-        let mut scan = |text: &str, is_title: bool, field: &Field| {
-            for c in text.chars() {
-                let covered = if is_title {
-                    self.font_set.title_covers(c)
-                } else {
-                    self.font_set.body_covers(c)
-                };
-                // Each missing character once, in the first field it is in.
-                if !covered && fonts::needs_glyph(c) && reported.insert((c, is_title)) {
-                    found.push((c, field.clone()));
-                }
-            }
-        };
-        // The town is also set in the title's face.
-        scan(&doc.town, true, &Field::of("town"));
-        scan(labels::TITLE, true, &Field::of("town"));
-        for (field, text) in doc.texts() {
-            scan(text, false, &field);
-        }
-        found
+        unrenderable(&self.font_set, doc)
     }
 
     pub(super) fn check_glyphs(&self, doc: &Document) -> Result<(), Vec<Diagnostic>> {
@@ -54,6 +31,53 @@ impl Typesetter {
             Err(errors)
         }
     }
+}
+
+/// The characters of a document no declared font has, each once, with the
+/// field it is first in. Typst would otherwise draw an empty box (tofu)
+/// without a word.
+pub fn unrenderable(fonts: &FontSet, doc: &Document) -> Vec<(char, Field)> {
+    let mut reported: HashSet<(char, bool)> = HashSet::new();
+    let mut found = Vec::new();
+    let mut scan = |text: &str, is_title: bool, field: &Field| {
+        for c in text.chars() {
+            let covered = if is_title {
+                fonts.title_covers(c)
+            } else {
+                fonts.body_covers(c)
+            };
+            // Each missing character once, in the first field it is in.
+            if !covered && fonts::needs_glyph(c) && reported.insert((c, is_title)) {
+                found.push((c, field.clone()));
+            }
+        }
+    };
+    // The town is also set in the title's face.
+    scan(&doc.town, true, &Field::of("town"));
+    scan(labels::TITLE, true, &Field::of("town"));
+    for (field, text) in doc.texts() {
+        scan(text, false, &field);
+    }
+    found
+}
+
+/// The characters no font has as errors, each pointing at the character
+/// inside its field's value in `source` (the data file's text).
+pub fn glyph_errors(fonts: &FontSet, doc: &Document, source: &str) -> Vec<Diagnostic> {
+    unrenderable(fonts, doc)
+        .into_iter()
+        .map(|(c, field)| {
+            let d = no_glyph(c, &field);
+            let at = field.span_in(source).and_then(|value| {
+                let at = value.start + source.get(value)?.find(c)?;
+                Some(at..at + c.len_utf8())
+            });
+            match at {
+                Some(at) => d.at(at),
+                None => d,
+            }
+        })
+        .collect()
 }
 
 /// The error for a character no font has, in the form's words.

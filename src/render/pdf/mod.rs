@@ -20,14 +20,14 @@ use std::sync::Mutex;
 use typst::diag::{FileResult, SourceDiagnostic};
 use typst::foundations::{Bytes, Smart};
 use typst::syntax::{FileId, Source};
-use typst::text::{Font, FontBook};
+use typst::text::FontBook;
 use typst::utils::LazyHash;
 use typst::{Library, LibraryExt, World, WorldExt};
 use typst_layout::PagedDocument;
 use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
 
 use glyphs::missing_glyphs;
-pub use glyphs::no_glyph;
+pub use glyphs::{glyph_errors, no_glyph, unrenderable};
 use world::{DocWorld, Template, project_file};
 
 use super::date::DocDate;
@@ -83,7 +83,6 @@ pub struct Rendered {
 pub struct Typesetter {
     library: LazyHash<Library>,
     book: LazyHash<FontBook>,
-    fonts: Vec<Font>,
     font_set: FontSet,
     form: Template,
     town: Template,
@@ -163,7 +162,6 @@ impl Typesetter {
         Ok(Typesetter {
             library: LazyHash::new(Library::builder().build()),
             book: LazyHash::new(font_set.book.clone()),
-            fonts: font_set.fonts.clone(),
             font_set,
             form,
             town,

@@ -129,7 +129,7 @@ impl World for DocWorld<'_> {
     }
 
     fn font(&self, index: usize) -> Option<Font> {
-        self.ts.fonts.get(index).cloned()
+        self.ts.font_set.font(index)
     }
 
     fn today(&self, _offset: Option<Duration>) -> Option<Datetime> {
