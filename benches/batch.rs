@@ -129,6 +129,13 @@ fn measure(cmd: &mut Command) -> (f64, f64) {
     (secs, children_peak_mb())
 }
 
+#[cfg(not(unix))]
+fn children_peak_mb() -> f64 {
+    // No getrusage for children on Windows: the figure is not measured.
+    f64::NAN
+}
+
+#[cfg(unix)]
 fn children_peak_mb() -> f64 {
     // SAFETY: getrusage only writes the struct we hand it.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };

@@ -80,7 +80,7 @@ pub fn describe_io(e: &std::io::Error) -> String {
 /// flushed to disk, then renamed over the target. A failure at any point
 /// leaves the old file (if any) untouched and no temp file behind.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let tmp = temp_with(path, bytes)?;
+    let (tmp, _registered) = temp_with(path, bytes)?;
     let mut tmp = Some(tmp);
     replace_retrying(LOCKS, || {
         let t = tmp
@@ -101,7 +101,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 /// Creates a new file; refuses to overwrite one that exists, even one that
 /// appears while this file is being written.
 pub fn write_new(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let tmp = temp_with(path, bytes)?;
+    let (tmp, _registered) = temp_with(path, bytes)?;
     match tmp.persist_noclobber(path) {
         Ok(_) => Ok(()),
         Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => anyhow::bail!(
@@ -112,8 +112,46 @@ pub fn write_new(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     }
 }
 
+/// The temp files being written now, so that a process told to stop at
+/// once can remove them before it exits.
+static IN_FLIGHT: std::sync::Mutex<InFlight> = std::sync::Mutex::new(InFlight {
+    paths: Vec::new(),
+    abandoned: false,
+});
+
+struct InFlight {
+    paths: Vec<PathBuf>,
+    /// Set by [`abandon_writes`]: no new temp file may start.
+    abandoned: bool,
+}
+
+fn in_flight() -> std::sync::MutexGuard<'static, InFlight> {
+    IN_FLIGHT.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A temp file's place in [`IN_FLIGHT`], given up when the write is done
+/// (renamed into place, or failed and removed).
+struct Registered(PathBuf);
+
+impl Drop for Registered {
+    fn drop(&mut self) {
+        in_flight().paths.retain(|p| p != &self.0);
+    }
+}
+
+/// Removes every temp file being written and lets no new one start: for a
+/// process about to exit at once (a second Ctrl-C). Outputs already renamed
+/// into place are whole; the rest keep their earlier version.
+pub fn abandon_writes() {
+    let mut f = in_flight();
+    f.abandoned = true;
+    for p in f.paths.drain(..) {
+        let _ = std::fs::remove_file(p);
+    }
+}
+
 /// A temp file beside `path` holding `bytes`, flushed to disk.
-fn temp_with(path: &Path, bytes: &[u8]) -> anyhow::Result<tempfile::NamedTempFile> {
+fn temp_with(path: &Path, bytes: &[u8]) -> anyhow::Result<(tempfile::NamedTempFile, Registered)> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -131,10 +169,19 @@ fn temp_with(path: &Path, bytes: &[u8]) -> anyhow::Result<tempfile::NamedTempFil
         use std::os::unix::fs::PermissionsExt;
         builder.permissions(std::fs::Permissions::from_mode(0o666));
     }
-    let mut tmp = builder.tempfile_in(dir).map_err(fail)?;
+    let (mut tmp, reg) = {
+        let mut f = in_flight();
+        if f.abandoned {
+            anyhow::bail!("正在退出，没有写入“{}”", path.display());
+        }
+        let tmp = builder.tempfile_in(dir).map_err(fail)?;
+        f.paths.push(tmp.path().to_path_buf());
+        let reg = Registered(tmp.path().to_path_buf());
+        (tmp, reg)
+    };
     tmp.write_all(bytes).map_err(fail)?;
     tmp.as_file().sync_all().map_err(fail)?;
-    Ok(tmp)
+    Ok((tmp, reg))
 }
 
 /// How long replacing a file keeps trying while it is locked (ms).

@@ -35,16 +35,23 @@ fn options(pdf: &PdfArgs, format: FormatArg, strict: bool) -> Options {
     }
 }
 
-/// Stops the workers on the first Ctrl-C; a second one exits at once.
+/// Stops the workers on the first Ctrl-C, SIGTERM (what Kubernetes sends
+/// a Job's pod), SIGHUP or closed console window: the departments in hand
+/// are finished. A second one exits at once, after removing the temp files
+/// being written: outputs already in place are whole, the others keep their
+/// earlier version.
 fn interrupt_flag() -> Arc<AtomicBool> {
     let stop = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&stop);
     // Failing to install the handler only loses the graceful stop.
     let _ = ctrlc::set_handler(move || {
         if flag.swap(true, Ordering::SeqCst) {
+            files::abandon_writes();
             std::process::exit(130);
         }
-        err!("\n正在停止：处理中的部门完成后退出（再按一次 Ctrl-C 立即退出）……");
+        err!(
+            "\n正在停止：处理中的部门完成后退出（再按一次 Ctrl-C 立即退出，正在写的文件不会留下）……"
+        );
     });
     stop
 }

@@ -242,8 +242,11 @@ fn two_batches_writing_one_folder_leave_only_whole_files() {
     }
 }
 
-#[test]
-fn sigint_stops_cleanly_without_temp_files() {
+/// Runs a batch of 40 departments, sends `signals` once it has written
+/// something, and checks the stop: exit 130, no temp file left, every
+/// output whole.
+#[cfg(unix)]
+fn interrupt_batch(signals: &[&str]) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("data")).unwrap();
     for i in 0..40 {
@@ -255,12 +258,12 @@ fn sigint_stops_cleanly_without_temp_files() {
     }
     let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("jixiao"))
         .current_dir(dir.path())
-        .args(["batch", "--quiet", "--jobs", "1"])
+        .args(["batch", "--quiet", "--jobs", "2"])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    // Wait until it has written something, then interrupt it.
+    // Wait until it has written something, then signal it.
     let first = dir.path().join("out/00.pdf");
     for _ in 0..600 {
         if first.exists() {
@@ -268,34 +271,68 @@ fn sigint_stops_cleanly_without_temp_files() {
         }
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
+    for sig in signals {
+        std::process::Command::new("kill")
+            .args([&format!("-{sig}"), &child.id().to_string()])
+            .status()
+            .unwrap();
+    }
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(130), "{stderr}");
-    assert!(stderr.contains("已中断"), "{stderr}");
-    assert!(temp_files(&dir.path().join("out")).is_empty());
-    let written: Vec<_> = std::fs::read_dir(dir.path().join("out"))
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "pdf"))
-        .collect();
+    assert_eq!(out.status.code(), Some(130), "{signals:?}: {stderr}");
     assert!(
-        !written.is_empty() && written.len() < 40,
-        "{}",
+        temp_files(&dir.path().join("out")).is_empty(),
+        "{signals:?}: temp files left"
+    );
+    let written = files_under(&dir.path().join("out"));
+    let pdfs = written
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "pdf"));
+    assert!(
+        !written.is_empty() && written.len() < 80,
+        "{signals:?}: {}",
         written.len()
     );
-    for p in written {
-        let pdf = std::fs::read(&p).unwrap();
+    for p in pdfs {
+        let pdf = std::fs::read(p).unwrap();
         assert!(
             pdf.trim_ascii_end().ends_with(b"%%EOF"),
-            "{} is truncated",
+            "{signals:?}: {} is truncated",
             p.display()
         );
     }
+    for p in written
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "xlsx"))
+    {
+        let bytes = std::fs::read(p).unwrap();
+        assert!(
+            zip::ZipArchive::new(std::io::Cursor::new(bytes)).is_ok(),
+            "{signals:?}: {} is not a whole workbook",
+            p.display()
+        );
+    }
+    if signals.len() == 1 {
+        assert!(stderr.contains("已中断"), "{signals:?}: {stderr}");
+    }
+}
+
+/// Ctrl-C, SIGTERM (Kubernetes stopping a Job's pod) and SIGHUP (the
+/// terminal closed) all stop after the departments in hand.
+#[cfg(unix)]
+#[test]
+fn each_stop_signal_stops_cleanly_without_temp_files() {
+    for sig in ["INT", "TERM", "HUP"] {
+        interrupt_batch(&[sig]);
+    }
+}
+
+/// A second Ctrl-C exits at once, but removes the temp files of the writes
+/// in flight first.
+#[cfg(unix)]
+#[test]
+fn a_second_ctrl_c_leaves_no_temp_file() {
+    interrupt_batch(&["INT", "INT"]);
 }
 
 /// The seed with its other task's target replaced by `n` characters.
@@ -366,6 +403,8 @@ fn a_thousand_indicators_and_two_hundred_tasks_render() {
     }
 }
 
+/// Unix only: read-only folders are made with Unix modes and `setpriv`.
+#[cfg(unix)]
 #[test]
 fn a_read_only_output_folder_is_a_clear_error_and_nothing_is_lost() {
     // Root writes anywhere, so the read-only case runs as an unprivileged
@@ -376,7 +415,6 @@ fn a_read_only_output_folder_is_a_clear_error_and_nothing_is_lost() {
     std::fs::create_dir_all(base.join("ro")).unwrap();
     std::fs::copy(seed_path(), base.join("f.toml")).unwrap();
     std::fs::write(base.join("ro/f.pdf"), "old output").unwrap();
-    #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         for (p, mode) in [
@@ -418,6 +456,7 @@ fn a_read_only_output_folder_is_a_clear_error_and_nothing_is_lost() {
 }
 
 /// Whether this process runs as root (uid 0), read from /proc.
+#[cfg(unix)]
 fn is_root() -> bool {
     std::fs::read_to_string("/proc/self/status")
         .ok()
