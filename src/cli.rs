@@ -5,11 +5,12 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::error::{ContextKind, ErrorKind};
+use clap::{Arg, ArgAction, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 /// jixiao（绩效）：把部门的 TOML 数据文件生成“部门整体预算绩效目标表”（PDF 和 Excel）。
 #[derive(Debug, Parser)]
-#[command(name = "jixiao", version, about, long_about = None)]
+#[command(name = "jixiao", version, long_about = None)]
 #[command(
     after_help = "常用：\n  jixiao check                 检查 data/ 下所有部门的数据\n  jixiao new 新部门.toml        生成一份空白表，照着填写\n  jixiao schema                输出格式说明（JSON Schema），供编辑器自动提示"
 )]
@@ -41,7 +42,8 @@ pub enum Command {
     /// 输出命令行自动补全脚本（bash、zsh、fish、powershell）。
     #[command(after_help = "例：\n  jixiao completions bash > /etc/bash_completion.d/jixiao")]
     Completions {
-        /// 终端类型
+        /// 终端类型：bash、zsh、fish、powershell、elvish
+        #[arg(value_name = "终端")]
         shell: clap_complete::Shell,
     },
     /// 输出数据格式的 JSON Schema（带中文说明），供编辑器自动补全和提示。
@@ -54,7 +56,7 @@ pub enum Command {
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
     /// 要检查的文件或文件夹（文件夹会检查其中所有 .toml 文件）。默认：data/
-    #[arg(value_hint = clap::ValueHint::AnyPath)]
+    #[arg(value_name = "路径", value_hint = clap::ValueHint::AnyPath)]
     pub paths: Vec<PathBuf>,
     /// 把警告也当作错误（有警告时退出码为 1）。
     #[arg(long)]
@@ -68,34 +70,34 @@ pub struct CheckArgs {
 #[derive(Debug, clap::Args)]
 pub struct FontArgs {
     /// 另外加载这个文件夹中的字体（如正式的方正小标宋简体、仿宋_GB2312；Windows 上可写 C:\Windows\Fonts），可写多次；也可用环境变量 JIXIAO_FONT_PATH 设一次。
-    #[arg(long, env = "JIXIAO_FONT_PATH", value_hint = clap::ValueHint::DirPath)]
+    #[arg(value_name = "文件夹", long, env = "JIXIAO_FONT_PATH", value_hint = clap::ValueHint::DirPath)]
     pub font_path: Vec<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
 pub struct NewArgs {
     /// 新文件的路径；不写则输出到屏幕。已有的文件不会被覆盖。
-    #[arg(value_hint = clap::ValueHint::FilePath)]
+    #[arg(value_name = "文件", value_hint = clap::ValueHint::FilePath)]
     pub file: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
 pub struct SchemaArgs {
     /// 写入这个文件；不写则输出到屏幕。
-    #[arg(short, long, value_hint = clap::ValueHint::FilePath)]
+    #[arg(value_name = "文件", short, long, value_hint = clap::ValueHint::FilePath)]
     pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
 pub struct RenderArgs {
     /// 要生成的数据文件（.toml）。
-    #[arg(required = true, value_hint = clap::ValueHint::FilePath)]
+    #[arg(value_name = "文件", required = true, value_hint = clap::ValueHint::FilePath)]
     pub files: Vec<PathBuf>,
     /// 输出文件夹。默认：out/（data/ 下的文件按原来的子文件夹放）
-    #[arg(short, long, value_hint = clap::ValueHint::DirPath)]
+    #[arg(value_name = "文件夹", short, long, value_hint = clap::ValueHint::DirPath)]
     pub output: Option<PathBuf>,
     /// 生成哪些文件：all（PDF 和 Excel，默认）、pdf、xlsx。
-    #[arg(long, value_enum, default_value_t)]
+    #[arg(value_name = "格式", long, value_enum, default_value_t)]
     pub format: FormatArg,
     /// 把警告也当作错误（有警告的部门不生成）。
     #[arg(long)]
@@ -107,19 +109,19 @@ pub struct RenderArgs {
 #[derive(Debug, clap::Args)]
 pub struct BatchArgs {
     /// 数据文件夹（其中所有 .toml 文件，包括子文件夹）。默认：data/
-    #[arg(value_hint = clap::ValueHint::DirPath)]
+    #[arg(value_name = "文件夹", value_hint = clap::ValueHint::DirPath)]
     pub dir: Option<PathBuf>,
     /// 输出文件夹，按数据文件夹的子文件夹结构存放。默认：out/
-    #[arg(short, long, value_hint = clap::ValueHint::DirPath)]
+    #[arg(value_name = "文件夹", short, long, value_hint = clap::ValueHint::DirPath)]
     pub output: Option<PathBuf>,
     /// 同时处理几个部门。默认：CPU 核数
-    #[arg(short, long)]
+    #[arg(value_name = "个数", short, long)]
     pub jobs: Option<usize>,
     /// 只处理一部分：K/N 把文件按路径分成 N 份，处理第 K 份（用于多台机器分担；分片时不生成汇总）。
     #[arg(long, value_name = "K/N")]
     pub shard: Option<crate::batch::Shard>,
     /// 生成哪些文件：all（PDF 和 Excel，默认）、pdf、xlsx。
-    #[arg(long, value_enum, default_value_t)]
+    #[arg(value_name = "格式", long, value_enum, default_value_t)]
     pub format: FormatArg,
     /// 不生成全镇合订本 PDF。
     #[arg(long)]
@@ -141,15 +143,20 @@ pub struct BatchArgs {
 #[derive(Debug, clap::Args)]
 pub struct PdfArgs {
     /// 改用自己的 Typst 模板文件（模板只能读取它所在文件夹中的文件）。
-    #[arg(long, value_hint = clap::ValueHint::FilePath)]
+    #[arg(value_name = "文件", long, value_hint = clap::ValueHint::FilePath)]
     pub template: Option<PathBuf>,
     #[command(flatten)]
     pub fonts: FontArgs,
     /// PDF 标准：pdf（默认，带无障碍标签）或 a-2b（PDF/A-2b，存档用）。
-    #[arg(long, value_enum, default_value_t)]
+    #[arg(value_name = "标准", long, value_enum, default_value_t)]
     pub pdf_standard: StandardArg,
-    /// PDF 中记录的日期（1970 年起的秒数）；不设时用预算年度的 1 月 1 日，保证每次输出完全相同。
-    #[arg(long, env = "SOURCE_DATE_EPOCH", hide_env_values = true)]
+    /// PDF 中记录的日期（1970 年起的秒数，也可用环境变量 SOURCE_DATE_EPOCH 设）；不设时用预算年度的 1 月 1 日，保证每次输出完全相同。
+    #[arg(
+        value_name = "秒数",
+        long,
+        env = "SOURCE_DATE_EPOCH",
+        hide_env_values = true
+    )]
     pub source_date_epoch: Option<i64>,
 }
 
@@ -194,4 +201,153 @@ impl From<StandardArg> for crate::render::pdf::Standard {
             StandardArg::A2b => Self::A2b,
         }
     }
+}
+
+/// The command line as a clerk reads it: headings, `-h`/`--help` and
+/// `-V`/`--version` in Chinese, on every command. clap's own words are
+/// English; the derive above gives the rest.
+pub fn command() -> clap::Command {
+    localize(Cli::command(), "jixiao")
+}
+
+fn localize(cmd: clap::Command, path: &str) -> clap::Command {
+    let top = !path.contains(' ');
+    // The help texts say the values, defaults and variables in Chinese.
+    let cmd = cmd.mut_args(|a| {
+        if a.get_action().takes_values() {
+            a.hide_possible_values(true)
+                .hide_default_value(true)
+                .hide_env(true)
+        } else {
+            a.hide_env(true)
+        }
+    });
+    let has = |f: fn(&Arg) -> bool| cmd.get_arguments().any(f);
+    let positionals = has(Arg::is_positional);
+    let subcommands = cmd.has_subcommands();
+    let mut template = String::from("{about-with-newline}\n用法：{usage}\n");
+    if subcommands {
+        template.push_str("\n命令：\n{subcommands}\n");
+    }
+    if positionals {
+        template.push_str("\n参数：\n{positionals}\n");
+    }
+    template.push_str("\n选项：\n{options}{after-help}");
+    let mut cmd = cmd
+        .help_template(template)
+        .disable_help_flag(true)
+        .disable_help_subcommand(true)
+        .arg(
+            Arg::new("help")
+                .short('h')
+                .long("help")
+                .action(ArgAction::Help)
+                .help("显示帮助"),
+        );
+    if top {
+        cmd = cmd.disable_version_flag(true).arg(
+            Arg::new("version")
+                .short('V')
+                .long("version")
+                .action(ArgAction::Version)
+                .help("显示版本"),
+        );
+    }
+    let usage = cmd
+        .clone()
+        .subcommand_value_name("命令")
+        .bin_name(path)
+        .render_usage()
+        .to_string();
+    let usage = usage
+        .trim()
+        .trim_start_matches("Usage:")
+        .trim()
+        .replace("[OPTIONS]", "[选项]");
+    cmd.override_usage(usage)
+        .subcommand_value_name("命令")
+        .mut_subcommands(|sub| {
+            let name = format!("{path} {}", sub.get_name());
+            localize(sub, &name)
+        })
+}
+
+/// Parses the command line. Help and version print and exit 0; a mistake
+/// is explained in Chinese, with the usage, and exits 2.
+pub fn parse() -> Cli {
+    let result = command()
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m));
+    match result {
+        Ok(cli) => cli,
+        Err(e) => match e.kind() {
+            ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => e.exit(),
+            _ => {
+                use std::io::Write as _;
+                let _ = write!(std::io::stderr(), "{}", explain(&e));
+                std::process::exit(2);
+            }
+        },
+    }
+}
+
+/// A clap error in the clerk's words.
+pub fn explain(e: &clap::Error) -> String {
+    let ctx = |k: ContextKind| e.get(k).map(|v| v.to_string()).unwrap_or_default();
+    let arg = ctx(ContextKind::InvalidArg);
+    let value = ctx(ContextKind::InvalidValue);
+    let mut text = match e.kind() {
+        ErrorKind::InvalidValue => {
+            let valid = ctx(ContextKind::ValidValue);
+            if value.is_empty() {
+                format!("“{arg}”后面要写一个值")
+            } else if valid.is_empty() {
+                format!("“{arg}”的值“{value}”不对")
+            } else {
+                format!("“{arg}”的值“{value}”不对；可以写：{valid}")
+            }
+        }
+        ErrorKind::UnknownArgument => format!("不认识的参数“{arg}”"),
+        ErrorKind::InvalidSubcommand => format!(
+            "不认识的命令“{}”；可用的命令：check、new、render、batch、schema、completions",
+            ctx(ContextKind::InvalidSubcommand)
+        ),
+        ErrorKind::ValueValidation => {
+            let why = std::error::Error::source(e)
+                .map(|s| format!("：{s}"))
+                .unwrap_or_default();
+            format!("“{arg}”的值“{value}”不对{why}")
+        }
+        ErrorKind::MissingRequiredArgument => format!("缺少必须写的参数：{arg}"),
+        ErrorKind::MissingSubcommand | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            "缺少要执行的命令".to_string()
+        }
+        ErrorKind::ArgumentConflict => {
+            format!("“{arg}”不能和“{}”一起使用", ctx(ContextKind::PriorArg))
+        }
+        ErrorKind::TooManyValues | ErrorKind::WrongNumberOfValues | ErrorKind::TooFewValues => {
+            format!("“{arg}”的值的个数不对")
+        }
+        ErrorKind::InvalidUtf8 => "命令行中有无法识别的字符".to_string(),
+        _ => format!("命令写得不对：{}", e.render()),
+    };
+    text.insert_str(0, "错误：");
+    text.push('\n');
+    for kind in [
+        ContextKind::SuggestedArg,
+        ContextKind::SuggestedSubcommand,
+        ContextKind::SuggestedValue,
+    ] {
+        let s = ctx(kind);
+        if !s.is_empty() {
+            text.push_str(&format!("  是不是要写“{s}”？\n"));
+        }
+    }
+    let usage = ctx(ContextKind::Usage);
+    if !usage.is_empty() {
+        let usage = usage.trim().trim_start_matches("Usage:").trim();
+        text.push_str(&format!("\n用法：{usage}\n"));
+    }
+    text.push_str("\n运行 jixiao --help 或 jixiao <命令> --help 查看说明和例子。\n");
+    text
 }

@@ -3,15 +3,13 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 // Typst allocates many small, short-lived objects per document; mimalloc
 // serves them faster than the system allocator (measured in `benches/pdf.rs`).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    let cli = jixiao::cli::Cli::parse();
+    let cli = jixiao::cli::parse();
     match jixiao::cmd::run(cli) {
         Ok(code) => code,
         Err(e) => {

@@ -53,7 +53,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Render(args) => render::render(&args),
         Command::Batch(args) => render::run(&args),
         Command::Completions { shell } => {
-            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let mut cmd = crate::cli::command();
             clap_complete::generate(shell, &mut cmd, "jixiao", &mut std::io::stdout());
             Ok(ExitCode::SUCCESS)
         }

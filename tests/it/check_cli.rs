@@ -129,3 +129,51 @@ fn schema_prints_json_with_chinese_help() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["properties"]["department"]["title"], "部门名称");
 }
+
+/// Issue 13: clap's own words (headings, help flags, parse errors) are in
+/// Chinese too, and a usage error still exits 2.
+#[test]
+fn help_and_usage_errors_speak_chinese() {
+    for args in [&["--help"][..], &["render", "--help"], &["check", "-h"]] {
+        let out = jixiao().args(args).assert().code(0).get_output().clone();
+        let help = String::from_utf8(out.stdout).unwrap();
+        for english in [
+            "Usage:",
+            "Options:",
+            "Commands:",
+            "Arguments:",
+            "Print help",
+            "[default:",
+            "Possible values",
+        ] {
+            assert!(!help.contains(english), "{args:?}: {english} in\n{help}");
+        }
+        assert!(help.contains("用法：") && help.contains("选项："), "{help}");
+        assert!(help.contains("显示帮助"), "{help}");
+    }
+    let top = jixiao().arg("--help").assert().code(0).get_output().clone();
+    assert!(
+        String::from_utf8(top.stdout)
+            .unwrap()
+            .contains("把部门的 TOML 数据文件")
+    );
+    for (args, says) in [
+        (
+            &["check", "--no-such-flag"][..],
+            "不认识的参数“--no-such-flag”",
+        ),
+        (&["rendr"], "是不是要写“render”？"),
+        (
+            &["render", "--format", "docx", "x.toml"],
+            "可以写：all, pdf, xlsx",
+        ),
+        (&["batch", "--shard", "5/3"], "不是有效的分片"),
+        (&[], "缺少要执行的命令"),
+    ] {
+        let out = jixiao().args(args).assert().code(2).get_output().clone();
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+        assert!(stderr.starts_with("错误："), "{args:?}: {stderr}");
+        assert!(!stderr.contains("error:"), "{args:?}: {stderr}");
+    }
+}
