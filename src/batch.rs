@@ -105,7 +105,7 @@ pub struct Report {
 }
 
 impl Report {
-    fn new(input: &Path, status: Status) -> Report {
+    pub(crate) fn new(input: &Path, status: Status) -> Report {
         Report {
             input: input.to_path_buf(),
             status,

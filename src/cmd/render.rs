@@ -217,7 +217,7 @@ pub fn run(args: &BatchArgs) -> anyhow::Result<ExitCode> {
         Vec::new()
     };
 
-    summary(&reports);
+    out_raw!("{}", summary(&reports));
     for r in reports.iter().filter(|r| !r.status.ok()) {
         print_diagnostics(r);
     }
@@ -301,7 +301,9 @@ fn pad(s: &str, width: usize) -> String {
 }
 
 /// The table a clerk reads at the end: one row per department.
-fn summary(reports: &[Report]) {
+fn summary(reports: &[Report]) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
     let names: Vec<String> = reports.iter().map(Report::name).collect();
     let w = names.iter().map(|n| n.width()).max().unwrap_or(4).max(4);
     // The status column is as wide as its widest label (未处理（已中断）: 16).
@@ -311,7 +313,12 @@ fn summary(reports: &[Report]) {
         .max()
         .unwrap_or(4)
         .max(4);
-    out!("{}  {}  错误  警告  输出", pad("部门", w), pad("状态", sw));
+    let _ = writeln!(
+        s,
+        "{}  {}  错误  警告  输出",
+        pad("部门", w),
+        pad("状态", sw)
+    );
     for (r, name) in reports.iter().zip(&names) {
         let style = if r.status.ok() { OK } else { BAD };
         let outs = if r.outputs.is_empty() {
@@ -323,13 +330,40 @@ fn summary(reports: &[Report]) {
                 .collect::<Vec<_>>()
                 .join("、")
         };
-        out!(
+        let _ = writeln!(
+            s,
             "{}  {style}{}{style:#}  {:>4}  {:>4}  {}",
             pad(name, w),
             pad(r.status.label(), sw),
             r.errors,
             r.warnings,
             outs
+        );
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::batch::Status;
+
+    /// The status column is as wide as its widest label, 未处理（已中断）
+    /// included (16 columns, not 8), so the columns after it line up.
+    #[test]
+    fn the_summary_columns_line_up_whatever_the_status() {
+        let done = Report::new(Path::new("data/甲.toml"), Status::Done);
+        let skipped = Report::new(Path::new("data/乙.toml"), Status::Skipped);
+        let text = summary(&[done, skipped]);
+        let text = anstream::adapter::strip_str(&text).to_string();
+        let columns: Vec<usize> = text
+            .lines()
+            .map(|l| l[..l.find("data/").or_else(|| l.find("输出")).unwrap()].width())
+            .collect();
+        assert_eq!(columns.len(), 3, "{text}");
+        assert!(
+            columns.windows(2).all(|w| w[0] == w[1]),
+            "{columns:?}\n{text}"
         );
     }
 }

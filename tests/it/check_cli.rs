@@ -177,3 +177,25 @@ fn help_and_usage_errors_speak_chinese() {
         assert!(!stderr.contains("error:"), "{args:?}: {stderr}");
     }
 }
+
+/// Issue 13: JIXIAO_FONT_PATH sets the font folder once for every command.
+#[test]
+fn the_font_folder_can_be_set_once_in_the_environment() {
+    let out = jixiao()
+        .env("JIXIAO_FONT_PATH", "没有这个字体文件夹")
+        .args(["check", "data/2024/党建工作办公室.toml"])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("无法读取字体文件夹“没有这个字体文件夹”"),
+        "{stderr}"
+    );
+    jixiao()
+        .env_remove("JIXIAO_FONT_PATH")
+        .args(["check", "data/2024/党建工作办公室.toml"])
+        .assert()
+        .code(0);
+}

@@ -159,6 +159,12 @@ fn output_folder_that_is_a_file_or_a_full_disk_fails_cleanly() {
         .clone();
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(stderr.contains("无法创建文件夹“occupied”"), "{stderr}");
+    // Both formats failed to write: both are said, not only the last.
+    assert_eq!(
+        stderr.matches("无法创建文件夹“occupied”").count(),
+        2,
+        "{stderr}"
+    );
     assert_eq!(
         std::fs::read_to_string(dir.path().join("occupied")).unwrap(),
         "x"
@@ -356,6 +362,13 @@ fn a_50000_character_text_breaks_across_pages_and_the_workbook_says_why_not() {
         .clone();
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(stderr.contains("32767"), "{stderr}");
+    // The cause is said once, after what failed.
+    assert_eq!(
+        stderr.matches("生成 Excel 工作簿失败").count(),
+        1,
+        "{stderr}"
+    );
+    assert!(stderr.contains("生成 Excel 工作簿失败：“"), "{stderr}");
     let pdf = std::fs::read(dir.path().join("out/long.pdf")).expect("the PDF is still made");
     let text = pdf_text(&dir.path().join("out/long.pdf"), false);
     let before = seed_source().matches('长').count()
