@@ -440,7 +440,8 @@ impl Rules<'_> {
         levels
     }
 
-    /// The sums of FORM.md, compared exactly, in 万元 and in the task unit.
+    /// The sums a form must balance, compared exactly, in 万元 and in the
+    /// task unit.
     fn balances(&mut self, raw: &RawForm, doc: &Document) {
         let b = &doc.budget;
         let rb = &raw.budget;
