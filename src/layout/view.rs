@@ -80,13 +80,45 @@ pub struct CellView {
     pub kind: &'static str,
     pub row: u32,
     pub col: u16,
+    /// Rows spanned; left out when 1.
+    #[serde(skip_serializing_if = "is_one")]
     pub rowspan: u32,
+    /// Columns spanned; left out when 1.
+    #[serde(skip_serializing_if = "is_one")]
     pub colspan: u16,
     pub body: Cell,
-    /// The row's anchor: the first cell starting in the row that spans no
-    /// other row. It carries the row's position markers for the page
+    /// Only on the row's anchor, the first cell starting in the row that
+    /// spans no other row: its distance from the table's left edge, in cm.
+    /// The anchor carries the row's position markers for the page
     /// backgrounds.
-    pub anchor: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub anchor: Option<f64>,
+    /// Only on a row label: its column's distance from the table's left
+    /// edge and its width, in cm, for drawing it again on a later page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub block: Option<[f64; 2]>,
+}
+
+fn is_one<T: Into<u32> + Copy>(n: &T) -> bool {
+    (*n).into() == 1
+}
+
+/// The distance from a part's left edge to column `col` and the width of
+/// `span` columns from there, in cm; `None` past a column whose width is a
+/// share of the rest (the label columns on the left are all fixed).
+fn place_cm(part: Part, col: u16, span: u16) -> Option<[f64; 2]> {
+    let cols = measure::columns(part);
+    let cm = |range: std::ops::Range<usize>| -> Option<f64> {
+        cols.get(range)?
+            .iter()
+            .map(|w| match w {
+                Width::Cm(x) => Some(*x),
+                Width::Fr(_) => None,
+            })
+            .sum()
+    };
+    let (col, span) = (usize::from(col), usize::from(span));
+    Some([cm(0..col)?, cm(col..col + span)?])
 }
 
 impl PartView {
@@ -109,6 +141,12 @@ impl PartView {
                 if anchor {
                     anchored.push(c.row);
                 }
+                let anchor = anchor
+                    .then(|| place_cm(part, c.col, c.colspan).map(|[dx, _]| dx))
+                    .flatten();
+                let block = (c.kind == Kind::RowLabel)
+                    .then(|| place_cm(part, c.col, c.colspan))
+                    .flatten();
                 CellView {
                     kind: match c.kind {
                         Kind::RowLabel => "row-label",
@@ -123,6 +161,7 @@ impl PartView {
                     colspan: c.colspan,
                     body: Cell::new(c.text.split('\n').map(str::to_string).collect()),
                     anchor,
+                    block,
                 }
             })
             .collect();

@@ -182,8 +182,18 @@ impl Typesetter {
         settings: &PdfSettings,
     ) -> Result<Rendered, Vec<Diagnostic>> {
         self.check_glyphs(doc)?;
-        let mut data = serde_json::to_value(Data::new(doc)).unwrap_or_default();
-        data["fonts"] = self.families();
+        // Written straight to bytes: no JSON tree in between.
+        #[derive(serde::Serialize)]
+        struct WithFonts<'a> {
+            #[serde(flatten)]
+            data: Data,
+            fonts: Families<'a>,
+        }
+        let data = serde_json::to_vec(&WithFonts {
+            data: Data::new(doc),
+            fonts: self.families(),
+        })
+        .unwrap_or_default();
         let ident = format!("jixiao/{}/{}", doc.year, doc.department);
         self.compile(
             &self.form,
@@ -215,17 +225,21 @@ impl Typesetter {
                 .collect::<Vec<_>>(),
         });
         let ident = format!("jixiao/{year}/{town}");
+        let data = serde_json::to_vec(&data).unwrap_or_default();
         self.compile(&self.town, data, ident, timestamp(year, settings), settings)
     }
 
-    fn families(&self) -> serde_json::Value {
-        serde_json::json!({ "title": self.font_set.title, "body": self.font_set.body })
+    fn families(&self) -> Families<'_> {
+        Families {
+            title: &self.font_set.title,
+            body: &self.font_set.body,
+        }
     }
 
     fn compile(
         &self,
         template: &Template,
-        data: serde_json::Value,
+        data: Vec<u8>,
         ident: String,
         timestamp: Timestamp,
         settings: &PdfSettings,
@@ -233,7 +247,7 @@ impl Typesetter {
         let world = DocWorld {
             ts: self,
             template,
-            data: Bytes::new(data.to_string().into_bytes()),
+            data: Bytes::new(data),
         };
         let warned = typst::compile::<PagedDocument>(&world);
         let mut warnings: Vec<Diagnostic> = warned
@@ -312,6 +326,14 @@ impl Typesetter {
             acc.note(format!("提示：{}", h.v))
         })
     }
+}
+
+/// The font families the template sets titles and text in, present ones
+/// only, official first.
+#[derive(serde::Serialize)]
+struct Families<'a> {
+    title: &'a [String],
+    body: &'a [String],
 }
 
 /// `2024年大朗镇部门整体预算绩效目标表（合订本）`
