@@ -7,4 +7,75 @@
 //! value came from and reporting every cell it could not use; [`toml_out`]
 //! writes the document as `jixiao new` lays a data file out.
 
+pub mod form;
 pub mod table;
+pub mod text;
+
+use crate::diagnostic::Severity;
+use crate::render::xlsx::summary;
+
+pub use form::{Finding, Imported, Use};
+
+/// What one input file held.
+#[derive(Debug, Clone)]
+pub struct Forms {
+    /// The forms found, one per sheet, in the workbook's order.
+    pub forms: Vec<Imported>,
+    /// Sheets passed over, and why (the town workbook's 汇总, a sheet that
+    /// is not a form).
+    pub skipped: Vec<Finding>,
+}
+
+/// Reads every form in a file's bytes. `stem` names a text export's form,
+/// `ext` is the file's extension (lower case, no dot). `Err` when the file
+/// cannot be read or holds no form; the message names the first label not
+/// found.
+pub fn import(bytes: &[u8], stem: &str, ext: &str) -> Result<Forms, Finding> {
+    let tables = table::read(bytes, stem, ext).map_err(|e| Finding {
+        severity: Severity::Error,
+        cell: None,
+        field: None,
+        message: e.0,
+    })?;
+    let several = tables.len() > 1;
+    let mut forms = Vec::new();
+    let mut skipped = Vec::new();
+    let mut first_error = None;
+    for t in &tables {
+        if t.cells.is_empty() {
+            continue;
+        }
+        if several && t.name == summary::SHEET {
+            skipped.push(Finding {
+                severity: Severity::Warning,
+                cell: None,
+                field: None,
+                message: format!("工作表“{}”是全镇汇总表，不是部门的表，已跳过", t.name),
+            });
+            continue;
+        }
+        match form::recognise(t) {
+            Ok(f) => forms.push(f),
+            Err(mut e) => {
+                if several {
+                    e.message = format!("工作表“{}”{}", t.name, e.message);
+                }
+                if first_error.is_none() {
+                    first_error = Some(e.clone());
+                }
+                e.severity = Severity::Warning;
+                e.message.push_str("，已跳过");
+                skipped.push(e);
+            }
+        }
+    }
+    if forms.is_empty() {
+        return Err(first_error.unwrap_or(Finding {
+            severity: Severity::Error,
+            cell: None,
+            field: None,
+            message: "文件中没有任何内容".into(),
+        }));
+    }
+    Ok(Forms { forms, skipped })
+}
