@@ -474,22 +474,30 @@ impl Reader<'_> {
                 break;
             }
             let n = norm(&c.text);
-            if let Some(prefix) = n.strip_suffix(&title) {
-                // A year may lead the title: `2024年大朗镇…`.
-                let (y, rest) = leading_year(prefix);
-                town = Some(rest.to_string());
+            if let Some(normed) = n.strip_suffix(&title) {
+                // Spaces in a town's name are the town's; elsewhere they
+                // are layout.
+                let prefix = fold(&c.text);
+                let prefix = prefix
+                    .trim()
+                    .strip_suffix(labels::TITLE)
+                    .map_or(normed.to_string(), str::to_string);
+                town = Some((i, prefix));
                 self.value(i, &Field::of("town"));
-                if let Some(y) = y
-                    && year.is_none()
-                {
-                    year = Some(y);
-                    self.source_only(i, &Field::of("year"));
-                }
             } else if let Some(y) = year_line(&n) {
                 year = Some(y);
                 self.value(i, &Field::of("year"));
             }
         }
+        // A year may lead the title, `2024年大朗镇…`, when no line says it.
+        let town = town.map(|(i, prefix)| match leading_year(&prefix) {
+            (Some(y), rest) if year.is_none() => {
+                year = Some(y);
+                self.source_only(i, &Field::of("year"));
+                rest.trim().to_string()
+            }
+            _ => prefix.trim().to_string(),
+        });
         let town = town.unwrap_or_else(|| {
             self.error(
                 None,

@@ -10,6 +10,7 @@
 pub mod form;
 pub mod table;
 pub mod text;
+pub mod toml_out;
 
 use crate::diagnostic::Severity;
 use crate::render::xlsx::summary;
