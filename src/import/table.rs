@@ -17,7 +17,7 @@ pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 /// Largest total a workbook's parts may unpack to.
 const MAX_UNPACKED_BYTES: u64 = 512 * 1024 * 1024;
 /// Largest unpacking ratio of one part; real sheets stay far below it.
-const MAX_RATIO: u64 = 1_000;
+const MAX_RATIO: u64 = 250;
 /// Rows and columns a form can use; cells beyond are refused.
 pub const MAX_ROWS: u32 = 20_000;
 pub const MAX_COLS: u32 = 256;

@@ -316,3 +316,347 @@ proptest::proptest! {
         proptest::prop_assert_eq!(&f.document, &doc);
     }
 }
+
+/// The seed typed into a workbook the way a clerk lays it out, not the way
+/// jixiao writes it: title on row 2, a blank row, part 1 in five columns,
+/// numbering typed with full-width colons, sub-items in one cell, some
+/// amounts typed as text. `fiscal` is what the clerk typed for 财政拨款.
+fn clerk_workbook(doc: &Document, fiscal: &str) -> Vec<u8> {
+    use jixiao::model::document::Text;
+    use jixiao::model::labels::{self, BudgetField};
+    use rust_decimal::prelude::ToPrimitive;
+    use rust_xlsxwriter::{Format, Workbook};
+
+    let f = Format::new();
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("Sheet1").unwrap();
+    let num = |d: rust_decimal::Decimal| d.to_f64().unwrap();
+    let items = |t: &Text, sep: &str| t.lines().join(sep);
+    ws.merge_range(1, 0, 1, 5, &format!("{}{}", doc.town, labels::TITLE), &f)
+        .unwrap();
+    ws.write(2, 0, format!("（{}年）", doc.year)).unwrap();
+    let mut r = 4;
+    ws.write(r, 0, labels::DEPARTMENT).unwrap();
+    ws.merge_range(r, 1, r, 4, &doc.department, &f).unwrap();
+    r += 1;
+    ws.write(r, 0, labels::BASIC_INFO).unwrap();
+    ws.write(r, 1, labels::STAFF).unwrap();
+    ws.write(r, 2, doc.staff).unwrap();
+    ws.write(r, 3, labels::SUBUNITS).unwrap();
+    ws.write(r, 4, doc.subunits).unwrap();
+    r += 1;
+    ws.merge_range(r, 0, r + 5, 0, labels::BUDGET, &f).unwrap();
+    for half in &labels::BUDGET_HALVES {
+        ws.write(r, 1, half.heads[0]).unwrap();
+        ws.write(r, 2, "预算金额（万元）").unwrap();
+        ws.write(r, 3, half.heads[1]).unwrap();
+        ws.write(r, 4, "预算金额（万元）").unwrap();
+        r += 1;
+        for row in half.rows {
+            for (k, field) in row.into_iter().enumerate() {
+                let c = 1 + 2 * k as u16;
+                ws.write(r, c, field.label()).unwrap();
+                match (field, field.get(&doc.budget)) {
+                    (BudgetField::FiscalFunds, _) => ws.write(r, c + 1, fiscal).map(|_| ()),
+                    (BudgetField::ProjectExpense, Some(d)) => ws
+                        .write(r, c + 1, jixiao::model::document::format_amount(d))
+                        .map(|_| ()),
+                    (_, Some(d)) => ws.write(r, c + 1, num(d)).map(|_| ()),
+                    (_, None) => Ok(()),
+                }
+                .unwrap();
+            }
+            r += 1;
+        }
+    }
+    ws.write(r, 0, labels::OVERALL).unwrap();
+    let goals: Vec<String> = (doc.goals.iter().enumerate())
+        .map(|(i, g)| format!("目标{}：{g}", i + 1))
+        .collect();
+    ws.merge_range(r, 1, r, 4, &goals.join("\n"), &f).unwrap();
+    r += 1;
+    ws.write(r, 0, labels::TASKS).unwrap();
+    for (c, h) in [
+        "名称",
+        "主要实施内容",
+        "拟投入的资金（元）",
+        "期望达到的目标（概述）",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        ws.write(r, 1 + c as u16, h).unwrap();
+    }
+    r += 1;
+    for (i, t) in doc.tasks.iter().enumerate() {
+        ws.write(r, 1, format!("任务{}：{}", i + 1, t.name))
+            .unwrap();
+        ws.write(r, 2, items(&t.content, "\n")).unwrap();
+        if i % 2 == 0 {
+            ws.write(r, 3, num(t.amount)).unwrap();
+        } else {
+            ws.write(r, 3, jixiao::model::document::format_amount(t.amount))
+                .unwrap();
+        }
+        ws.write(r, 4, items(&t.target, " ")).unwrap();
+        r += 1;
+    }
+    ws.write(r, 0, "其他需完成的任务（可选填）").unwrap();
+    for t in &doc.other_tasks {
+        ws.write(r, 1, &t.name).unwrap();
+        ws.write(r, 2, items(&t.content, "\n")).unwrap();
+        ws.write(r, 3, num(t.amount)).unwrap();
+        ws.write(r, 4, items(&t.target, "\n")).unwrap();
+        r += 1;
+    }
+    r += 1;
+    for (c, h) in labels::INDICATOR_HEADS.into_iter().enumerate() {
+        ws.write(r, 1 + c as u16, h).unwrap();
+    }
+    r += 1;
+    let rows = |n: usize| n.max(1) as u32;
+    let all: u32 = doc
+        .indicators
+        .iter()
+        .flat_map(|l| &l.groups)
+        .map(|g| rows(g.items.len()))
+        .sum();
+    ws.merge_range(r, 0, r + all - 1, 0, labels::INDICATORS, &f)
+        .unwrap();
+    for l1 in &doc.indicators {
+        let n1: u32 = l1.groups.iter().map(|g| rows(g.items.len())).sum();
+        ws.merge_range(r, 1, r + n1 - 1, 1, &l1.name, &f).unwrap();
+        for g in &l1.groups {
+            let n2 = rows(g.items.len());
+            if n2 > 1 {
+                ws.merge_range(r, 2, r + n2 - 1, 2, &g.name, &f).unwrap();
+            } else {
+                ws.write(r, 2, &g.name).unwrap();
+            }
+            if g.items.is_empty() {
+                r += 1;
+            }
+            for it in &g.items {
+                ws.write(r, 3, &it.name).unwrap();
+                ws.write(r, 4, items(&it.period, " ")).unwrap();
+                ws.write(r, 5, items(&it.annual, "\n")).unwrap();
+                r += 1;
+            }
+        }
+    }
+    ws.merge_range(r, 0, r, 3, labels::SATISFACTION, &f)
+        .unwrap();
+    ws.write(r, 4, &doc.satisfaction[0]).unwrap();
+    ws.write(r, 5, &doc.satisfaction[1]).unwrap();
+    wb.save_to_buffer().unwrap()
+}
+
+#[test]
+fn a_workbook_typed_by_a_clerk_imports_to_its_form() {
+    let doc = seed_doc();
+    let f = only_form(&clerk_workbook(&doc, "1,046.80"), "xlsx");
+    no_errors(&f);
+    all_accounted(&f);
+    assert!(f.report.is_empty(), "{:#?}", f.report);
+    assert_eq!(f.document, doc);
+    assert_eq!(f.sources["budget.fiscal_funds"], "Sheet1!E8");
+    assert_eq!(f.sources["overall.goals[2]"], "Sheet1!B13");
+}
+
+#[test]
+fn text_where_an_amount_belongs_points_at_that_cell() {
+    let f = only_form(&clerk_workbook(&seed_doc(), "一千零四十六"), "xlsx");
+    let errors: Vec<_> = f.report.iter().filter(|x| x.is_error()).collect();
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert_eq!(errors[0].cell.as_deref(), Some("Sheet1!E8"));
+    let shown = errors[0].to_string();
+    assert!(shown.contains("预算整体情况 › 财政拨款"), "{shown}");
+    assert!(shown.contains("一千零四十六"), "{shown}");
+    assert_eq!(f.document.budget.fiscal_funds, None);
+}
+
+#[test]
+fn a_workbook_that_is_not_the_form_names_the_first_label_not_found() {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.write(0, 0, "姓名").unwrap();
+    ws.write(0, 1, "年龄").unwrap();
+    ws.write(1, 0, "张三").unwrap();
+    ws.write(1, 1, 30).unwrap();
+    let e = import::import(&wb.save_to_buffer().unwrap(), "名单", "xlsx").unwrap_err();
+    assert!(e.message.contains("找不到“部门名称”"), "{e}");
+
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    wb.add_worksheet();
+    let e = import::import(&wb.save_to_buffer().unwrap(), "空", "xlsx").unwrap_err();
+    assert!(e.message.contains("没有任何内容"), "{e}");
+}
+
+#[test]
+fn broken_workbooks_are_clear_errors_not_panics() {
+    let cases: Vec<(Vec<u8>, &str, &str)> = vec![
+        (b"just text, not a zip".to_vec(), "xlsx", "不是 zip"),
+        (b"PK\x03\x04\x14\x00garbage".to_vec(), "xlsx", "损坏"),
+        (
+            {
+                let mut b = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+                b.extend(vec![0; 64]);
+                b.extend("EncryptedPackage".encode_utf16().flat_map(u16::to_le_bytes));
+                b
+            },
+            "xlsx",
+            "密码",
+        ),
+        (
+            {
+                let mut b = jixiao::render::xlsx::workbook(&seed_doc()).unwrap();
+                b.truncate(b.len() / 2);
+                b
+            },
+            "xlsx",
+            "损坏",
+        ),
+    ];
+    for (bytes, ext, says) in cases {
+        let e = import::import(&bytes, "坏", ext).unwrap_err();
+        assert!(e.message.contains(says), "{says}: {e}");
+    }
+}
+
+#[test]
+fn a_zip_bomb_is_refused_before_it_is_unpacked() {
+    use std::io::Write as _;
+    let mut buf = std::io::Cursor::new(Vec::new());
+    {
+        let mut z = zip::ZipWriter::new(&mut buf);
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        z.start_file("xl/worksheets/sheet1.xml", opts).unwrap();
+        let zeros = vec![0u8; 1 << 20];
+        for _ in 0..16 {
+            z.write_all(&zeros).unwrap();
+        }
+        z.finish().unwrap();
+    }
+    let started = std::time::Instant::now();
+    let e = import::import(buf.get_ref(), "炸弹", "xlsx").unwrap_err();
+    assert!(e.message.contains("zip 炸弹"), "{e}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(2));
+}
+
+mod cli {
+    use crate::support::*;
+
+    #[test]
+    fn the_seed_export_goes_to_stdout_as_the_seed_form() {
+        let out = jixiao_in(&root())
+            .args(["import", "tests/fixtures/seed.txt"])
+            .assert()
+            .code(0)
+            .get_output()
+            .clone();
+        let loaded = jixiao::model::load(&out.stdout);
+        assert_eq!(loaded.document, load_path(&seed_path()).document);
+        assert!(
+            out.stderr.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    #[test]
+    fn files_are_written_once_and_overwritten_only_with_force() {
+        let dir = tempfile::tempdir().unwrap();
+        let seed = root().join("tests/fixtures/seed.txt");
+        let run = |force: bool| {
+            let mut c = jixiao_in(dir.path());
+            c.arg("import").arg(&seed).args(["-o", "out"]);
+            if force {
+                c.arg("--force");
+            }
+            c.assert()
+        };
+        run(false).code(0);
+        let written = dir.path().join("out/seed.toml");
+        assert_eq!(
+            load_path(&written).document,
+            load_path(&seed_path()).document
+        );
+        let again = run(false).code(1).get_output().clone();
+        assert!(String::from_utf8_lossy(&again.stderr).contains("已存在"));
+        run(true).code(0);
+    }
+
+    #[test]
+    fn a_town_workbook_becomes_a_folder_of_departments() {
+        use jixiao::render::xlsx::summary::{self, Entry};
+        let dir = tempfile::tempdir().unwrap();
+        let a = load_path(&seed_path()).document.unwrap();
+        let mut b = a.clone();
+        b.department = "东莞市大朗镇财政分局".into();
+        let bytes = summary::workbook(
+            2024,
+            "大朗镇",
+            &[
+                Entry::Done {
+                    doc: &a,
+                    warnings: 0,
+                },
+                Entry::Done {
+                    doc: &b,
+                    warnings: 0,
+                },
+            ],
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("全镇.xlsx"), bytes).unwrap();
+        jixiao_in(dir.path())
+            .args(["import", "全镇.xlsx"])
+            .assert()
+            .code(2);
+        jixiao_in(dir.path())
+            .args(["import", "全镇.xlsx", "-o", "data"])
+            .assert()
+            .code(0);
+        for d in [&a, &b] {
+            let path = dir
+                .path()
+                .join("data/全镇")
+                .join(format!("{}.toml", jixiao::names::sheet_name(&d.department)));
+            assert_eq!(
+                load_path(&path).document.as_ref(),
+                Some(d),
+                "{}",
+                path.display()
+            );
+        }
+    }
+
+    #[test]
+    fn a_wrong_cell_is_named_and_partial_still_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = std::fs::read_to_string(root().join("tests/fixtures/seed.txt"))
+            .unwrap()
+            .replace("37.80", "三十七点八");
+        std::fs::write(dir.path().join("坏.txt"), text).unwrap();
+        let out = jixiao_in(dir.path())
+            .args(["import", "坏.txt", "-o", "out"])
+            .assert()
+            .code(1)
+            .get_output()
+            .clone();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("第10行第3列（预算整体情况 › 基本支出）"),
+            "{stderr}"
+        );
+        assert!(!dir.path().join("out/坏.toml").exists());
+        jixiao_in(dir.path())
+            .args(["import", "坏.txt", "-o", "out", "--partial"])
+            .assert()
+            .code(1);
+        let written = std::fs::read_to_string(dir.path().join("out/坏.toml")).unwrap();
+        assert!(written.contains("basic_expense = \"\""), "{written}");
+    }
+}
