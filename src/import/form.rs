@@ -337,7 +337,14 @@ impl Reader<'_> {
             });
             heads[k] = match found {
                 Some((i, _)) => i,
-                None => return Err(self.require(want, head_row, head_row + 1).unwrap_err()),
+                None => {
+                    return Err(Finding {
+                        severity: Severity::Error,
+                        cell: Some(self.t.cell_ref(self.cell(content_head))),
+                        field: None,
+                        message: format!("任务表的表头缺少“{want}”"),
+                    });
+                }
             };
         }
 
@@ -722,12 +729,24 @@ impl Reader<'_> {
         for i in self.find_all(labels::INDICATORS, head_row, sat_row + 1) {
             self.label(i);
         }
-        let positional = self.t.origin == Origin::Workbook && heads.len() == 5;
+        let mut positional = self.t.origin == Origin::Workbook && heads.len() == 5;
         let slots = self.slots(&heads);
+        let rows = head_row + 1..sat_row;
         let groups = if positional {
-            self.groups_by_column(head_row + 1..sat_row, &slots)
+            let (used, reported) = (self.used.clone(), self.report.len());
+            let groups = self.groups_by_column(rows.clone(), &slots);
+            if self.report[reported..].iter().any(Finding::is_error) {
+                // The columns do not hold (the text export pasted into a
+                // sheet): read by meaning, as the export itself.
+                self.used = used;
+                self.report.truncate(reported);
+                positional = false;
+                self.groups_by_meaning(rows)
+            } else {
+                groups
+            }
         } else {
-            self.groups_by_meaning(head_row + 1..sat_row)
+            self.groups_by_meaning(rows)
         };
         let indicators = self.level1s(groups);
 
@@ -994,4 +1013,37 @@ fn year_line(n: &str) -> Option<i32> {
     (digits.len() == 4 && digits.chars().all(|c| c.is_ascii_digit()))
         .then(|| digits.parse().ok())
         .flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_framework_is_the_one_the_rules_know() {
+        let mut ours: Vec<&str> = FRAMEWORK
+            .iter()
+            .flat_map(|(_, l2)| l2.iter().copied())
+            .collect();
+        let mut theirs = crate::model::validate::LEVEL2_NAMES.to_vec();
+        ours.sort_unstable();
+        theirs.sort_unstable();
+        assert_eq!(ours, theirs);
+    }
+
+    #[test]
+    fn years_are_read_from_the_title_block() {
+        assert_eq!(year_line("(2024年)"), Some(2024));
+        assert_eq!(year_line("(2025年度)"), Some(2025));
+        assert_eq!(year_line("2024年"), Some(2024));
+        assert_eq!(year_line("(24年)"), None);
+        assert_eq!(leading_year("2024年大朗镇"), (Some(2024), "大朗镇"));
+        assert_eq!(leading_year("大朗镇"), (None, "大朗镇"));
+    }
+
+    #[test]
+    fn labels_compare_without_spaces_or_full_width_brackets() {
+        assert_eq!(norm("拟投入的资金（元）"), norm("拟投入的资金(元)"));
+        assert_eq!(norm(" 部门 名称 "), "部门名称");
+    }
 }

@@ -660,3 +660,60 @@ mod cli {
         assert!(written.contains("basic_expense = \"\""), "{written}");
     }
 }
+
+/// Every fixture under `tests/fixtures/import/` is the seed form in some
+/// other dress (GBK with CRLF, extra rows around it, the export pasted into
+/// an .ods sheet): each reads back as the seed, and each of its non-empty
+/// cells is used or reported by name.
+#[test]
+fn every_fixture_is_the_seed_and_every_cell_is_accounted_for() {
+    let dir = support::root().join("tests/fixtures/import");
+    let mut paths: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    paths.push(support::root().join("tests/fixtures/seed.txt"));
+    paths.sort();
+    assert!(paths.len() >= 4);
+    for path in paths {
+        let bytes = std::fs::read(&path).unwrap();
+        let ext = path.extension().unwrap().to_string_lossy().to_string();
+        let tables = import::table::read(&bytes, "x", &ext).unwrap();
+        let cells: usize = tables.iter().map(|t| t.cells.len()).sum();
+        let f = only_form(&bytes, &ext);
+        let shown = path.display();
+        no_errors(&f);
+        all_accounted(&f);
+        assert_eq!(f.uses.len(), cells, "{shown}");
+        assert_eq!(f.document, seed_doc(), "{shown}");
+        let reported: Vec<&str> = f.report.iter().filter_map(|r| r.cell.as_deref()).collect();
+        if path.ends_with("export_with_extra_rows.txt") {
+            assert_eq!(
+                reported,
+                ["第5行第1列", "第65行第1列", "第65行第2列"],
+                "{shown}"
+            );
+        } else {
+            assert!(reported.is_empty(), "{shown}: {reported:?}");
+        }
+    }
+}
+
+#[test]
+fn a_wrong_task_sum_is_traced_back_to_its_cell() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(support::root().join("tests/fixtures/seed.txt"))
+        .unwrap()
+        .replace("1,009.00", "1,019.00")
+        .replace("1,046.80", "1,056.80");
+    std::fs::write(dir.path().join("差.txt"), text).unwrap();
+    let out = support::jixiao_in(dir.path())
+        .args(["import", "差.txt", "-o", "out"])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("原表中的位置：第11行第3列"), "{stderr}");
+    assert!(dir.path().join("out/差.toml").exists());
+}
