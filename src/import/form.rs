@@ -224,7 +224,14 @@ impl Reader<'_> {
             .insert(field.to_string(), self.t.cell_ref(self.cell(i)));
     }
 
+    /// An error about cell `at`; a cell not used otherwise is reported by
+    /// this error alone.
     fn error(&mut self, at: Option<usize>, field: Option<&Field>, message: String) {
+        if let Some(i) = at
+            && self.used[i].is_none()
+        {
+            self.used[i] = Some(Use::Reported);
+        }
         self.find_note(Severity::Error, at, field, message);
     }
 
@@ -442,7 +449,8 @@ impl Reader<'_> {
             Some(h) => self.part2(h),
             None => {
                 let last = self.t.cells.len().checked_sub(1);
-                self.error(
+                self.find_note(
+                    Severity::Error,
                     last,
                     Some(&Field::of("indicators")),
                     format!(
@@ -718,7 +726,8 @@ impl Reader<'_> {
             Some(i) => self.cell(i).row,
             None => {
                 let last = self.t.cells.len().checked_sub(1);
-                self.error(
+                self.find_note(
+                    Severity::Error,
                     last,
                     Some(&Field::of("satisfaction")),
                     format!("表格到这里就结束了：找不到“{}”", labels::SATISFACTION),
@@ -845,12 +854,14 @@ impl Reader<'_> {
             let item = match rest.len() {
                 0 => None,
                 1 | 2 => {
-                    self.error(
-                        Some(rest[0]),
-                        None,
-                        "看不出这一行是哪个指标：三级指标、实施周期指标值、年度指标值应各占一格"
-                            .into(),
-                    );
+                    for &i in rest {
+                        let text = excerpt(&self.cell(i).text);
+                        self.error(
+                            Some(i),
+                            None,
+                            format!("看不出“{text}”是哪个指标的哪一项：三级指标、实施周期指标值、年度指标值应各占一格"),
+                        );
+                    }
                     None
                 }
                 n => {

@@ -717,3 +717,44 @@ fn a_wrong_task_sum_is_traced_back_to_its_cell() {
     assert!(stderr.contains("原表中的位置：第11行第3列"), "{stderr}");
     assert!(dir.path().join("out/差.toml").exists());
 }
+
+/// The seed export with its lines edited by `edit`.
+fn seed_text_with(edit: impl FnOnce(&mut Vec<&str>)) -> Vec<u8> {
+    let text = String::from_utf8(fixture("seed.txt")).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    edit(&mut lines);
+    lines.join("\n").into_bytes()
+}
+
+#[test]
+fn a_second_department_row_is_an_error_at_that_row() {
+    let bytes = seed_text_with(|l| {
+        let dept = l[6];
+        l.insert(8, dept);
+    });
+    let f = only_form(&bytes, "txt");
+    all_accounted(&f);
+    let errors: Vec<String> = f
+        .report
+        .iter()
+        .filter(|x| x.is_error())
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert!(errors[0].contains("第9行第1列"), "{}", errors[0]);
+    assert!(errors[0].contains("第二次出现“部门名称”"), "{}", errors[0]);
+    assert_eq!(f.document, seed_doc());
+}
+
+#[test]
+fn a_form_that_ends_early_says_where() {
+    let bytes = seed_text_with(|l| l.truncate(40));
+    let f = only_form(&bytes, "txt");
+    all_accounted(&f);
+    let errors: Vec<&jixiao::import::Finding> = f.report.iter().filter(|x| x.is_error()).collect();
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert_eq!(errors[0].cell.as_deref(), Some("第40行第6列"));
+    assert!(errors[0].message.contains("表格到这里就结束了"));
+    // What was read is kept, for --partial to write.
+    assert_eq!(f.document.tasks, seed_doc().tasks);
+}
