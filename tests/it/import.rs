@@ -315,6 +315,16 @@ proptest::proptest! {
         proptest::prop_assert!(f.report.is_empty(), "{:#?}", f.report);
         proptest::prop_assert_eq!(&f.document, &doc);
     }
+
+    #[test]
+    fn any_valid_form_typed_by_a_clerk_imports_back(doc in generated::document()) {
+        let fiscal = doc.budget.fiscal_funds.map(jixiao::model::document::format_amount);
+        let f = only_form(&clerk_workbook(&doc, &fiscal.unwrap_or_default()), "xlsx");
+        no_errors(&f);
+        all_accounted(&f);
+        proptest::prop_assert!(f.report.is_empty(), "{:#?}", f.report);
+        proptest::prop_assert_eq!(&f.document, &doc);
+    }
 }
 
 /// The seed typed into a workbook the way a clerk lays it out, not the way
@@ -377,10 +387,11 @@ fn clerk_workbook(doc: &Document, fiscal: &str) -> Vec<u8> {
     ws.merge_range(r, 1, r, 4, &goals.join("\n"), &f).unwrap();
     r += 1;
     ws.write(r, 0, labels::TASKS).unwrap();
+    let amount_head = format!("拟投入的资金（{}）", doc.task_unit.label());
     for (c, h) in [
         "名称",
         "主要实施内容",
-        "拟投入的资金（元）",
+        amount_head.as_str(),
         "期望达到的目标（概述）",
     ]
     .into_iter()
@@ -422,18 +433,21 @@ fn clerk_workbook(doc: &Document, fiscal: &str) -> Vec<u8> {
         .flat_map(|l| &l.groups)
         .map(|g| rows(g.items.len()))
         .sum();
-    ws.merge_range(r, 0, r + all - 1, 0, labels::INDICATORS, &f)
-        .unwrap();
+    // A merged range is at least two cells; one row is written plainly.
+    let down = |ws: &mut rust_xlsxwriter::Worksheet, r: u32, n: u32, c: u16, text: &str| {
+        if n > 1 {
+            ws.merge_range(r, c, r + n - 1, c, text, &f).map(|_| ())
+        } else {
+            ws.write(r, c, text).map(|_| ())
+        }
+        .unwrap()
+    };
+    down(ws, r, all, 0, labels::INDICATORS);
     for l1 in &doc.indicators {
         let n1: u32 = l1.groups.iter().map(|g| rows(g.items.len())).sum();
-        ws.merge_range(r, 1, r + n1 - 1, 1, &l1.name, &f).unwrap();
+        down(ws, r, n1, 1, &l1.name);
         for g in &l1.groups {
-            let n2 = rows(g.items.len());
-            if n2 > 1 {
-                ws.merge_range(r, 2, r + n2 - 1, 2, &g.name, &f).unwrap();
-            } else {
-                ws.write(r, 2, &g.name).unwrap();
-            }
+            down(ws, r, rows(g.items.len()), 2, &g.name);
             if g.items.is_empty() {
                 r += 1;
             }
