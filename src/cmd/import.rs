@@ -129,7 +129,7 @@ fn write_form(
 
     let mut loaded = model::load(text.as_bytes());
     for d in &mut loaded.diagnostics {
-        if let Some(cell) = d.path.as_ref().and_then(|p| form.sources.get(p)) {
+        if let Some(cell) = d.path.as_deref().and_then(|p| form.cell_of(p)) {
             d.notes.push(format!("原表中的位置：{cell}"));
         }
     }

@@ -129,6 +129,20 @@ impl Imported {
     pub fn errors(&self) -> usize {
         self.report.iter().filter(|f| f.is_error()).count()
     }
+
+    /// The cell a TOML path's value came from, or the nearest enclosing
+    /// value's (`tasks[5].content[1]` falls back to `tasks[5].content`):
+    /// how a diagnostic about the data file points into the workbook.
+    pub fn cell_of(&self, path: &str) -> Option<&str> {
+        let mut p = path;
+        loop {
+            if let Some(c) = self.sources.get(p) {
+                return Some(c);
+            }
+            let cut = p.rfind(['.', '['])?;
+            p = &p[..cut];
+        }
+    }
 }
 
 /// `s` as compared with a label: no spaces, half-width brackets and colons.

@@ -15,7 +15,7 @@ use rust_decimal::Decimal;
 /// Largest input file read, in bytes. A form is a few hundred kilobytes.
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 /// Largest total a workbook's parts may unpack to.
-const MAX_UNPACKED_BYTES: u64 = 512 * 1024 * 1024;
+const MAX_UNPACKED_BYTES: u64 = 256 * 1024 * 1024;
 /// Largest unpacking ratio of one part; real sheets stay far below it.
 const MAX_RATIO: u64 = 250;
 /// Rows and columns a form can use; cells beyond are refused.

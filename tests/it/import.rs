@@ -781,3 +781,32 @@ fn a_form_that_ends_early_says_where() {
     // What was read is kept, for --partial to write.
     assert_eq!(f.document.tasks, seed_doc().tasks);
 }
+
+#[test]
+fn a_numeric_cell_with_more_than_cents_is_rounded_and_reported() {
+    let mut doc = seed_doc();
+    doc.budget.special_funds = Some(rust_decimal::Decimal::new(5, 3));
+    let bytes = jixiao::render::xlsx::workbook(&doc).unwrap();
+    let f = only_form(&bytes, "xlsx");
+    no_errors(&f);
+    assert_eq!(
+        f.document.budget.special_funds,
+        Some(rust_decimal::Decimal::new(1, 2))
+    );
+    let notes: Vec<String> = f.report.iter().map(ToString::to_string).collect();
+    assert_eq!(notes.len(), 1, "{notes:#?}");
+    assert!(
+        notes[0].contains("0.005") && notes[0].contains("0.01"),
+        "{}",
+        notes[0]
+    );
+    assert_eq!(
+        f.cell_of("budget.special_funds"),
+        f.report[0].cell.as_deref()
+    );
+    assert_eq!(
+        f.cell_of("tasks[5].content[1]"),
+        f.cell_of("tasks[5].content")
+    );
+    assert_eq!(f.cell_of("budget"), None);
+}
