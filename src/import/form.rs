@@ -163,6 +163,7 @@ fn norm(s: &str) -> String {
 pub fn recognise(t: &Table) -> Result<Imported, Finding> {
     let mut r = Reader {
         t,
+        norms: t.cells.iter().map(|c| norm(&c.text)).collect(),
         used: vec![None; t.cells.len()],
         sources: BTreeMap::new(),
         report: Vec::new(),
@@ -204,6 +205,8 @@ fn excerpt(s: &str) -> String {
 
 struct Reader<'t> {
     t: &'t Table,
+    /// Each cell's text as compared with labels.
+    norms: Vec<String>,
     used: Vec<Option<Use>>,
     sources: BTreeMap<String, String>,
     report: Vec<Finding>,
@@ -267,16 +270,14 @@ impl Reader<'_> {
     /// The first cell in rows `from..to` reading `label`.
     fn find(&self, label: &str, from: u32, to: u32) -> Option<usize> {
         let want = norm(label);
-        self.t
-            .cells
-            .iter()
-            .position(|c| c.row >= from && c.row < to && norm(&c.text) == want)
+        (self.t.cells.iter().zip(&self.norms))
+            .position(|(c, n)| c.row >= from && c.row < to && *n == want)
     }
 
     fn find_all(&self, label: &str, from: u32, to: u32) -> Vec<usize> {
         let want = norm(label);
-        (self.t.cells.iter().enumerate())
-            .filter(|(_, c)| c.row >= from && c.row < to && norm(&c.text) == want)
+        (self.t.cells.iter().zip(&self.norms).enumerate())
+            .filter(|(_, (c, n))| c.row >= from && c.row < to && **n == want)
             .map(|(i, _)| i)
             .collect()
     }
@@ -296,7 +297,8 @@ impl Reader<'_> {
         let c = self.cell(i);
         let next = i + 1;
         let n = self.t.cells.get(next)?;
-        (n.row == c.row && n.col > c.last_col && !labels.contains(&norm(&n.text))).then_some(next)
+        (n.row == c.row && n.col > c.last_col && !labels.contains(&self.norms[next]))
+            .then_some(next)
     }
 
     fn form(&mut self) -> Result<Document, Finding> {
