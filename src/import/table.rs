@@ -233,7 +233,14 @@ fn check_zip(bytes: &[u8]) -> Result<(), ReadError> {
     Ok(())
 }
 
+/// A workbook's sheets. The parsers are third-party code fed hostile
+/// bytes: should one of them panic, that is a damaged file, not a crash.
 fn read_workbook(bytes: &[u8]) -> Result<Vec<Table>, ReadError> {
+    std::panic::catch_unwind(|| read_workbook_inner(bytes))
+        .unwrap_or_else(|_| fail("无法读取工作簿：文件已损坏；请在 Excel/WPS 中打开后另存，再导入"))
+}
+
+fn read_workbook_inner(bytes: &[u8]) -> Result<Vec<Table>, ReadError> {
     let mut wb = calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(open_error)?;
     let names = wb.sheet_names();
     let mut tables = Vec::new();

@@ -810,3 +810,43 @@ fn a_numeric_cell_with_more_than_cents_is_rounded_and_reported() {
     );
     assert_eq!(f.cell_of("budget"), None);
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(48),
+        .. proptest::prelude::ProptestConfig::default()
+    })]
+
+    /// A damaged workbook or export ends in a form or a clear error, never
+    /// a panic: bytes of the seed's workbook overwritten, or the file cut.
+    #[test]
+    fn damaged_inputs_never_panic(
+        at in proptest::collection::vec((0.0f64..1.0, proptest::prelude::any::<u8>()), 1..8),
+        cut in proptest::option::of(0.5f64..1.0),
+        text in proptest::prelude::any::<bool>(),
+    ) {
+        let (mut bytes, ext) = if text {
+            (fixture("seed.txt"), "txt")
+        } else {
+            (jixiao::render::xlsx::workbook(&seed_doc()).unwrap(), "xlsx")
+        };
+        for (pos, b) in at {
+            let i = ((bytes.len() as f64) * pos) as usize;
+            if let Some(x) = bytes.get_mut(i) {
+                *x = b;
+            }
+        }
+        if let Some(cut) = cut {
+            bytes.truncate(((bytes.len() as f64) * cut) as usize + 1);
+        }
+        match import::import(&bytes, "坏", ext) {
+            Ok(forms) => {
+                for f in &forms.forms {
+                    all_accounted(f);
+                    let _ = import::toml_out::write(&f.document);
+                }
+            }
+            Err(e) => proptest::prop_assert!(!e.message.is_empty()),
+        }
+    }
+}
