@@ -31,6 +31,9 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<ExitCode> {
             Ok(forms) => {
                 for s in &forms.skipped {
                     err!("{shown}：{s}");
+                    if s.is_error() {
+                        failed += 1;
+                    }
                 }
                 read.push((path.clone(), forms.forms));
             }
@@ -81,6 +84,12 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<ExitCode> {
 fn read_one(path: &Path) -> Result<import::Forms, String> {
     let meta =
         std::fs::metadata(path).map_err(|e| format!("无法读取：{}", files::describe_io(&e)))?;
+    let ext = path
+        .extension()
+        .map_or_else(String::new, |s| s.to_string_lossy().to_lowercase());
+    if ext == "toml" {
+        return Err("这已经是数据文件，不需要导入；请用 jixiao check 检查".into());
+    }
     if meta.is_dir() {
         return Err("这是一个文件夹；请写出其中的文件，如 文件夹/*.xlsx".into());
     }
@@ -95,9 +104,6 @@ fn read_one(path: &Path) -> Result<import::Forms, String> {
     let stem = path
         .file_stem()
         .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
-    let ext = path
-        .extension()
-        .map_or_else(String::new, |s| s.to_string_lossy().to_lowercase());
     import::import(&bytes, &stem, &ext).map_err(|e| e.to_string())
 }
 

@@ -158,6 +158,12 @@ fn norm(s: &str) -> String {
         .collect()
 }
 
+/// Whether `t` has a 部门名称 label, i.e. was meant to be a form.
+pub fn names_a_department(t: &Table) -> bool {
+    let want = norm(labels::DEPARTMENT);
+    t.cells.iter().any(|c| norm(&c.text) == want)
+}
+
 /// Reads the form in `t`; `Err` when `t` is not the form at all, naming
 /// the first label not found.
 pub fn recognise(t: &Table) -> Result<Imported, Finding> {

@@ -22,8 +22,9 @@ pub use form::{Finding, Imported, Use};
 pub struct Forms {
     /// The forms found, one per sheet, in the workbook's order.
     pub forms: Vec<Imported>,
-    /// Sheets passed over, and why (the town workbook's 汇总, a sheet that
-    /// is not a form).
+    /// Sheets passed over, and why: warnings for the town workbook's 汇总
+    /// and sheets that are not forms, errors for forms that could not be
+    /// read.
     pub skipped: Vec<Finding>,
 }
 
@@ -64,7 +65,11 @@ pub fn import(bytes: &[u8], stem: &str, ext: &str) -> Result<Forms, Finding> {
                 if first_error.is_none() {
                     first_error = Some(e.clone());
                 }
-                e.severity = Severity::Warning;
+                // A sheet naming a department was meant to be a form: its
+                // failure is an error; any other sheet is passed over.
+                if !form::names_a_department(t) {
+                    e.severity = Severity::Warning;
+                }
                 e.message.push_str("，已跳过");
                 skipped.push(e);
             }

@@ -850,3 +850,48 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn a_broken_department_sheet_in_a_town_workbook_is_an_error_not_a_skip() {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("说明").unwrap();
+    ws.write(0, 0, "本工作簿由各部门填写").unwrap();
+    let ws = wb.add_worksheet();
+    ws.set_name("坏部门").unwrap();
+    ws.write(0, 0, "部门名称").unwrap();
+    ws.write(0, 1, "某办公室").unwrap();
+    let seed = jixiao::render::xlsx::workbook(&seed_doc()).unwrap();
+    // The seed's sheet, copied cell by cell through the importer's own view.
+    let table = &import::table::read(&seed, "x", "xlsx").unwrap()[0];
+    let ws = wb.add_worksheet();
+    ws.set_name("党建").unwrap();
+    for c in &table.cells {
+        match c.number {
+            Some(n) => ws.write(
+                c.row,
+                c.col as u16,
+                rust_decimal::prelude::ToPrimitive::to_f64(&n).unwrap(),
+            ),
+            None => ws.write(c.row, c.col as u16, &c.text),
+        }
+        .unwrap();
+    }
+    let forms = import::import(&wb.save_to_buffer().unwrap(), "全镇", "xlsx").unwrap();
+    assert_eq!(forms.forms.len(), 1);
+    assert_eq!(forms.forms[0].document, seed_doc());
+    let skipped: Vec<(bool, String)> = forms
+        .skipped
+        .iter()
+        .map(|s| (s.is_error(), s.message.clone()))
+        .collect();
+    assert_eq!(skipped.len(), 2, "{skipped:#?}");
+    assert!(
+        !skipped[0].0 && skipped[0].1.contains("说明"),
+        "{skipped:#?}"
+    );
+    assert!(
+        skipped[1].0 && skipped[1].1.contains("坏部门"),
+        "{skipped:#?}"
+    );
+}
