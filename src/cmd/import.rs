@@ -10,7 +10,6 @@ use crate::cli::ImportArgs;
 use crate::diagnostic;
 use crate::files;
 use crate::import::{self, Imported, table};
-use crate::model;
 use crate::names;
 
 /// Where one form goes.
@@ -119,7 +118,6 @@ fn write_form(
     for f in &form.report {
         err!("{shown}：{f}");
     }
-    let text = import::toml_out::write(&form.document);
     let name = match target {
         Target::Stdout => format!("{}（导入结果）", form.sheet),
         Target::File(p) => p.display().to_string(),
@@ -133,12 +131,7 @@ fn write_form(
         return Ok(false);
     }
 
-    let mut loaded = model::load(text.as_bytes());
-    for d in &mut loaded.diagnostics {
-        if let Some(cell) = d.path.as_deref().and_then(|p| form.cell_of(p)) {
-            d.notes.push(format!("原表中的位置：{cell}"));
-        }
-    }
+    let (text, loaded) = import::check(form);
     err_raw!(
         "{}",
         diagnostic::render(&name, &loaded.source, &loaded.diagnostics)

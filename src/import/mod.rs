@@ -85,3 +85,18 @@ pub fn import(bytes: &[u8], stem: &str, ext: &str) -> Result<Forms, Finding> {
     }
     Ok(Forms { forms, skipped })
 }
+
+/// A form as `jixiao check` sees it: written as a data file in memory and
+/// loaded. Each diagnostic that names a field gains a note with the source
+/// cell (`原表中的位置：Sheet1!E8`), so a clerk fixes the workbook, not the
+/// file. Returns the data file's text and what loading it found.
+pub fn check(form: &Imported) -> (String, crate::model::Loaded) {
+    let text = toml_out::write(&form.document);
+    let mut loaded = crate::model::load(text.as_bytes());
+    for d in &mut loaded.diagnostics {
+        if let Some(cell) = d.path.as_deref().and_then(|p| form.cell_of(p)) {
+            d.notes.push(format!("原表中的位置：{cell}"));
+        }
+    }
+    (text, loaded)
+}
