@@ -895,3 +895,11 @@ fn a_broken_department_sheet_in_a_town_workbook_is_an_error_not_a_skip() {
         "{skipped:#?}"
     );
 }
+
+#[test]
+fn a_town_name_with_spaces_keeps_them() {
+    let mut doc = seed_doc();
+    doc.town = "x = 1镇".into();
+    let f = only_form(&jixiao::render::xlsx::workbook(&doc).unwrap(), "xlsx");
+    assert_eq!(f.document.town, "x = 1镇");
+}
