@@ -293,7 +293,7 @@ fn xlsx_sheet<RS: Read + Seek>(
                 DataRef::Int(i) => Value::Number(Decimal::from(*i)),
                 DataRef::Float(f) => Value::Float(*f),
                 DataRef::Bool(b) => Value::Text(if *b { "TRUE" } else { "FALSE" }.into()),
-                DataRef::DateTime(d) => Value::Text(d.to_string()),
+                DataRef::DateTime(d) => Value::Text(date_text(d)),
                 DataRef::Error(e) => Value::Text(format!("#{e:?}")),
                 DataRef::Empty => continue,
             };
@@ -328,7 +328,7 @@ fn ranged_sheet<RS: Read + Seek>(wb: &mut Sheets<RS>, name: &str) -> Result<Tabl
             Data::Int(i) => Value::Number(Decimal::from(*i)),
             Data::Float(f) => Value::Float(*f),
             Data::Bool(b) => Value::Text(if *b { "TRUE" } else { "FALSE" }.into()),
-            Data::DateTime(d) => Value::Text(d.to_string()),
+            Data::DateTime(d) => Value::Text(date_text(d)),
             Data::Error(e) => Value::Text(format!("#{e:?}")),
             Data::Empty => continue,
         };
@@ -339,6 +339,20 @@ fn ranged_sheet<RS: Read + Seek>(wb: &mut Sheets<RS>, name: &str) -> Result<Tabl
         origin: Origin::Workbook,
         cells: merged(cells, &merges),
     })
+}
+
+/// A date cell as the form writes dates, `2024年12月31日` (Excel turns
+/// such a text into a date as it is typed); a time of day is kept.
+fn date_text(d: &calamine::ExcelDateTime) -> String {
+    if !d.is_datetime() {
+        return d.to_string();
+    }
+    let (y, m, day, h, min, s, _) = d.to_ymd_hms_milli();
+    if (h, min, s) == (0, 0, 0) {
+        format!("{y}年{m}月{day}日")
+    } else {
+        format!("{y}年{m}月{day}日 {h:02}:{min:02}")
+    }
 }
 
 enum Value {

@@ -903,3 +903,15 @@ fn a_town_name_with_spaces_keeps_them() {
     let f = only_form(&jixiao::render::xlsx::workbook(&doc).unwrap(), "xlsx");
     assert_eq!(f.document.town, "x = 1镇");
 }
+
+#[test]
+fn a_date_cell_reads_as_the_form_writes_dates() {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    let date = rust_xlsxwriter::ExcelDateTime::from_ymd(2024, 12, 31).unwrap();
+    let format = rust_xlsxwriter::Format::new().set_num_format("yyyy\"年\"m\"月\"d\"日\"");
+    ws.write_datetime_with_format(0, 0, &date, &format).unwrap();
+    let tables = import::table::read(&wb.save_to_buffer().unwrap(), "x", "xlsx").unwrap();
+    assert_eq!(tables[0].cells[0].text, "2024年12月31日");
+    assert_eq!(tables[0].cells[0].number, None);
+}
