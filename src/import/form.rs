@@ -714,6 +714,7 @@ impl Reader<'_> {
             return Text::One(String::new());
         };
         self.value(i, field);
+        self.numeric_text(i, field);
         let t = text::rich(&self.cell(i).text);
         if let Text::Items(items) = &t {
             for k in 0..items.len() {
@@ -721,6 +722,25 @@ impl Reader<'_> {
             }
         }
         t
+    }
+
+    /// A text field whose cell holds a fraction: the workbook may show it
+    /// as `90%`, which a sheet's number format says and calamine does not
+    /// pass on; the clerk is asked to look.
+    fn numeric_text(&mut self, i: usize, field: &Field) {
+        if let Some(n) = self.cell(i).number
+            && !n.fract().is_zero()
+        {
+            self.find_note(
+                Severity::Warning,
+                Some(i),
+                Some(field),
+                format!(
+                    "这个格子存的是数 {n}，已按文字“{n}”导入；如原表显示为百分数（如 {}%），请改正",
+                    (n * rust_decimal::Decimal::ONE_HUNDRED).normalize()
+                ),
+            );
+        }
     }
 
     /// Part 2, from its heading `level3_head` to 满意度调查.
@@ -802,6 +822,7 @@ impl Reader<'_> {
                 match values[k] {
                     Some(i) => {
                         self.value(i, &f);
+                        self.numeric_text(i, &f);
                         satisfaction[k] = fold(&self.cell(i).text);
                     }
                     None => self.error(Some(s), Some(&f), "没有填写".into()),

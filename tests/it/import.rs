@@ -915,3 +915,38 @@ fn a_date_cell_reads_as_the_form_writes_dates() {
     assert_eq!(tables[0].cells[0].text, "2024年12月31日");
     assert_eq!(tables[0].cells[0].number, None);
 }
+
+#[test]
+fn a_fraction_in_a_text_cell_is_flagged_as_a_possible_percentage() {
+    let mut doc = seed_doc();
+    doc.indicators[0].groups[1].items[0].annual = jixiao::model::document::Text::One("0.9".into());
+    // Written as jixiao writes texts, then turned into a number cell the
+    // way Excel stores a typed `90%`.
+    let table_bytes = jixiao::render::xlsx::workbook(&doc).unwrap();
+    let table = &import::table::read(&table_bytes, "x", "xlsx").unwrap()[0];
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    for c in &table.cells {
+        if c.text == "0.9" {
+            ws.write(c.row, c.col as u16, 0.9).unwrap();
+        } else if let Some(n) = c.number {
+            ws.write(
+                c.row,
+                c.col as u16,
+                rust_decimal::prelude::ToPrimitive::to_f64(&n).unwrap(),
+            )
+            .unwrap();
+        } else {
+            ws.write(c.row, c.col as u16, &c.text).unwrap();
+        }
+    }
+    let f = only_form(&wb.save_to_buffer().unwrap(), "xlsx");
+    assert_eq!(f.document, doc);
+    let notes: Vec<String> = f.report.iter().map(ToString::to_string).collect();
+    assert_eq!(notes.len(), 1, "{notes:#?}");
+    assert!(
+        notes[0].contains("90%") && notes[0].contains("年度指标值"),
+        "{}",
+        notes[0]
+    );
+}
