@@ -63,6 +63,9 @@ const SATISFIED: &str = "满意度";
 /// A 二级 group named like this holds them.
 const SATISFIED_GROUP: &str = "满意度指标";
 
+/// Names of a totals row under the task table.
+const TOTALS: [&str; 3] = ["合计", "小计", "总计"];
+
 /// One thing the import has to say about one cell.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
@@ -676,6 +679,25 @@ impl Reader<'_> {
         for row in rows {
             let cells = self.row_slots(row, slots);
             if cells.iter().all(Option::is_none) {
+                continue;
+            }
+            // A totals row a clerk added: the form adds the tasks up itself.
+            if let Some(i) = cells[0]
+                && TOTALS.contains(&self.norms[i].as_str())
+            {
+                let name = self.cell(i).text.clone();
+                for &c in cells.iter().flatten() {
+                    self.used[c] = Some(Use::Reported);
+                    let text = excerpt(&self.cell(c).text);
+                    self.find_note(
+                        Severity::Warning,
+                        Some(c),
+                        None,
+                        format!(
+                            "“{text}”在“{name}”行，这一行不是任务，没有导入（合计由各任务相加，jixiao check 会核对）"
+                        ),
+                    );
+                }
                 continue;
             }
             let f = Field::of(key).at(out.len());

@@ -950,3 +950,16 @@ fn a_fraction_in_a_text_cell_is_flagged_as_a_possible_percentage() {
         notes[0]
     );
 }
+
+#[test]
+fn a_totals_row_under_the_tasks_is_reported_not_imported() {
+    let bytes = seed_text_with(|l| l.insert(25, "\t合 计\t\t10,090,000.00\t"));
+    let f = only_form(&bytes, "txt");
+    no_errors(&f);
+    all_accounted(&f);
+    assert_eq!(f.document, seed_doc());
+    let notes: Vec<String> = f.report.iter().map(ToString::to_string).collect();
+    assert_eq!(notes.len(), 2, "{notes:#?}");
+    assert!(notes[0].contains("第26行第2列"), "{}", notes[0]);
+    assert!(notes[1].contains("第26行第4列"), "{}", notes[1]);
+}
