@@ -338,14 +338,17 @@ impl Reader<'_> {
             part1.extend(h.heads.iter().map(|s| norm(s)));
         }
 
-        let overall_label = self.require(labels::OVERALL, top, end)?;
-        let overall_row = self.cell(overall_label).row;
+        // Labels are required in the form's order, so a missing one is named
+        // before any that follow it.
+        let overall = self.find(labels::OVERALL, top, end);
+        let overall_row = overall.map_or(end, |i| self.cell(i).row);
         let staff_label = self.require(labels::STAFF, top, overall_row)?;
         let subunits_label = self.require(labels::SUBUNITS, top, overall_row)?;
         let mut budget_labels = Vec::new();
         for f in BudgetField::ALL {
             budget_labels.push((f, self.require(f.label(), top, overall_row)?));
         }
+        let overall_label = self.require(labels::OVERALL, top, end)?;
         let content_head = self.require(labels::TASK_CONTENT, overall_row, end)?;
         let head_row = self.cell(content_head).row;
         let mut heads = [0usize; 4];

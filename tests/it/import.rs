@@ -963,3 +963,17 @@ fn a_totals_row_under_the_tasks_is_reported_not_imported() {
     assert!(notes[0].contains("第26行第2列"), "{}", notes[0]);
     assert!(notes[1].contains("第26行第4列"), "{}", notes[1]);
 }
+
+#[test]
+fn the_first_missing_label_in_the_forms_order_is_named() {
+    // Without 财政供养人员数 and 总体绩效目标, the first is named.
+    let bytes = seed_text_with(|l| {
+        l[7] = "基本信息\t人数\t19\t下属二级单位数\t0";
+        l[14] = "目标\t无";
+    });
+    let e = import::import(&bytes, "缺", "txt").unwrap_err();
+    assert!(e.message.contains("找不到“财政供养人员数”"), "{e}");
+    let bytes = seed_text_with(|l| l[14] = "目标\t无");
+    let e = import::import(&bytes, "缺", "txt").unwrap_err();
+    assert!(e.message.contains("找不到“总体绩效目标”"), "{e}");
+}
