@@ -39,6 +39,11 @@ pub enum Command {
         after_help = "例：\n  jixiao render data/2024/党建工作办公室.toml           写到 out/2024/党建工作办公室.pdf\n  jixiao render data/2024/*.toml -o 交财政分局\n  jixiao render --pdf-standard a-2b 文件.toml          存档用 PDF/A-2b\n\n退出码：0 全部生成；1 有文件未能生成；2 命令写错。"
     )]
     Render(RenderArgs),
+    /// 把已有的表（Excel/WPS 工作簿，或预算系统导出的文本）转成数据文件，不必重新录入。
+    #[command(
+        after_help = "例：\n  jixiao import 党建工作办公室.xlsx                  输出到屏幕\n  jixiao import 收到的/*.xlsx -o data/2025           每个表写成 <文件名>.toml\n  jixiao import 2024年大朗镇汇总.xlsx -o data/2024    每个部门的工作表写成 <文件名>/<工作表名>.toml\n  jixiao import 预算系统导出.txt -o data/2024 --partial\n\n按“部门名称”“财政供养人员数”“一级指标”等标签找格子，不要求固定的行列位置。\n读不出的格子和没有用上的内容都会列出（写到标准错误）。\n\n退出码：0 全部导入；1 有文件未能导入或未通过检查；2 命令写错。"
+    )]
+    Import(ImportArgs),
     /// 输出命令行自动补全脚本（bash、zsh、fish、powershell）。
     #[command(after_help = "例：\n  jixiao completions bash > /etc/bash_completion.d/jixiao")]
     Completions {
@@ -79,6 +84,22 @@ pub struct NewArgs {
     /// 新文件的路径；不写则输出到屏幕。已有的文件不会被覆盖。
     #[arg(value_name = "文件", value_hint = clap::ValueHint::FilePath)]
     pub file: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// 要导入的文件：工作簿（.xlsx、.xls、.ods）或预算系统导出的文本（.txt）。
+    #[arg(required = true, value_hint = clap::ValueHint::FilePath)]
+    pub files: Vec<PathBuf>,
+    /// 输出文件夹；不写则把唯一的一个表输出到屏幕。
+    #[arg(short, long, value_hint = clap::ValueHint::DirPath)]
+    pub output: Option<PathBuf>,
+    /// 覆盖已有的文件（默认不覆盖）。
+    #[arg(long)]
+    pub force: bool,
+    /// 有格子读不出时，仍写出已读到的内容，留待手工补全。
+    #[arg(long)]
+    pub partial: bool,
 }
 
 #[derive(Debug, clap::Args)]

@@ -14,6 +14,7 @@ pub mod cli;
 pub mod cmd;
 pub mod diagnostic;
 pub mod files;
+pub mod import;
 pub mod layout;
 pub mod model;
 pub mod names;

@@ -37,6 +37,7 @@ macro_rules! err_raw {
 }
 
 pub mod check;
+pub mod import;
 pub mod new;
 pub mod render;
 
@@ -50,6 +51,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Check(args) => check::run(&args),
         Command::New(args) => new::run(&args),
+        Command::Import(args) => import::run(&args),
         Command::Render(args) => render::render(&args),
         Command::Batch(args) => render::run(&args),
         Command::Completions { shell } => {

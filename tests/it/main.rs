@@ -5,6 +5,7 @@ mod batch;
 mod check_cli;
 mod fuzz;
 mod hostile;
+mod import;
 mod invalid;
 mod layout;
 mod pdf;

@@ -1,0 +1,1128 @@
+//! Finds the form in a [`Table`] by its labels and fills a [`Document`].
+//!
+//! Labels come from `model::labels`, the one declaration of the form's
+//! texts; nothing here depends on fixed coordinates. A value is the cell to
+//! the right of its label (part 1), or the cell under a column heading (the
+//! task table; part 2 of a workbook). Part 2 of the budget system's text
+//! export has lost its columns, so there the meaning decides: the national
+//! framework says which 二级 names belong to which 一级, and an indicator
+//! named …满意度 belongs to 服务对象满意度指标.
+//!
+//! Every non-empty cell ends up in the document (its TOML path recorded in
+//! [`Imported::sources`]), as a label of the form, or in the report.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+
+use super::table::{Cell, Origin, Table};
+use super::text;
+use crate::diagnostic::Severity;
+use crate::model::Document;
+use crate::model::document::{Budget, Group, Indicator, Level1, Task, TaskUnit, Text};
+use crate::model::field::Field;
+use crate::model::labels::{self, BudgetField};
+use crate::model::validate::fold;
+
+/// The national framework (财预〔2020〕10号): each 一级指标 and its 二级指标.
+pub const FRAMEWORK: [(&str, &[&str]); 3] = [
+    (
+        "产出指标",
+        &["数量指标", "质量指标", "时效指标", "成本指标"],
+    ),
+    (
+        "效益指标",
+        &[
+            "经济效益指标",
+            "社会效益指标",
+            "生态效益指标",
+            "可持续影响指标",
+        ],
+    ),
+    ("满意度指标", &["服务对象满意度指标"]),
+];
+
+/// The 一级 a 二级 name belongs to in the national framework.
+fn framework_level1(level2: &str) -> Option<&'static str> {
+    FRAMEWORK
+        .iter()
+        .find(|(_, l2s)| l2s.contains(&level2))
+        .map(|(l1, _)| *l1)
+}
+
+fn is_level1(s: &str) -> bool {
+    FRAMEWORK.iter().any(|(l1, _)| *l1 == s)
+}
+
+fn is_level2(s: &str) -> bool {
+    framework_level1(s).is_some()
+}
+
+/// An indicator named like this is a 服务对象满意度 indicator.
+const SATISFIED: &str = "满意度";
+/// A 二级 group named like this holds them.
+const SATISFIED_GROUP: &str = "满意度指标";
+
+/// Names of a totals row under the task table.
+const TOTALS: [&str; 3] = ["合计", "小计", "总计"];
+
+/// One thing the import has to say about one cell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub severity: Severity,
+    /// The cell, as [`Table::cell_ref`] names it.
+    pub cell: Option<String>,
+    /// The field of the data file the cell was meant for.
+    pub field: Option<Field>,
+    pub message: String,
+}
+
+impl Finding {
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// `错误：Sheet1!E12（预算整体情况 › 财政拨款）：……`
+impl std::fmt::Display for Finding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let level = match self.severity {
+            Severity::Error => "错误",
+            Severity::Warning => "提示",
+        };
+        write!(f, "{level}：")?;
+        match (&self.cell, &self.field) {
+            (Some(c), Some(field)) => write!(f, "{c}（{}）：", field.name())?,
+            (Some(c), None) => write!(f, "{c}：")?,
+            (None, Some(field)) => write!(f, "{}：", field.name())?,
+            (None, None) => {}
+        }
+        f.write_str(&self.message)
+    }
+}
+
+/// What became of one source cell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Use {
+    /// One of the form's own labels or headings.
+    Label,
+    /// A value, at this TOML path.
+    Value(String),
+    /// Not used; the report says why.
+    Reported,
+}
+
+/// One form read from one table.
+#[derive(Debug, Clone)]
+pub struct Imported {
+    /// The sheet (or file stem) it was read from.
+    pub sheet: String,
+    /// The form as read; with errors in the report, the values that could
+    /// not be read are left blank or 0 for the clerk to finish.
+    pub document: Document,
+    /// For every value filled, the cell it came from, keyed by its TOML
+    /// path (`budget.fiscal_funds`, `tasks[6].target`, `tasks[5].content[1]`).
+    pub sources: BTreeMap<String, String>,
+    /// Every non-empty cell of the table with what became of it.
+    pub uses: Vec<(String, Use)>,
+    pub report: Vec<Finding>,
+}
+
+impl Imported {
+    pub fn errors(&self) -> usize {
+        self.report.iter().filter(|f| f.is_error()).count()
+    }
+
+    /// The cell a TOML path's value came from, or the nearest enclosing
+    /// value's (`tasks[5].content[1]` falls back to `tasks[5].content`):
+    /// how a diagnostic about the data file points into the workbook.
+    pub fn cell_of(&self, path: &str) -> Option<&str> {
+        let mut p = path;
+        loop {
+            if let Some(c) = self.sources.get(p) {
+                return Some(c);
+            }
+            let cut = p.rfind(['.', '['])?;
+            p = &p[..cut];
+        }
+    }
+}
+
+/// `s` as compared with a label: no spaces, half-width brackets and colons.
+fn norm(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            '（' => '(',
+            '）' => ')',
+            '：' => ':',
+            c => c,
+        })
+        .collect()
+}
+
+/// Whether `t` has a 部门名称 label, i.e. was meant to be a form.
+pub fn names_a_department(t: &Table) -> bool {
+    let want = norm(labels::DEPARTMENT);
+    t.cells.iter().any(|c| norm(&c.text) == want)
+}
+
+/// Reads the form in `t`; `Err` when `t` is not the form at all, naming
+/// the first label not found.
+pub fn recognise(t: &Table) -> Result<Imported, Finding> {
+    let mut r = Reader {
+        t,
+        norms: t.cells.iter().map(|c| norm(&c.text)).collect(),
+        used: vec![None; t.cells.len()],
+        sources: BTreeMap::new(),
+        report: Vec::new(),
+    };
+    let doc = r.form()?;
+    let mut uses = Vec::with_capacity(t.cells.len());
+    for (i, c) in t.cells.iter().enumerate() {
+        let u = match r.used[i].clone() {
+            Some(u) => u,
+            None => {
+                r.report.push(Finding {
+                    severity: Severity::Warning,
+                    cell: Some(t.cell_ref(c)),
+                    field: None,
+                    message: format!("“{}”不是表中的内容，没有导入", excerpt(&c.text)),
+                });
+                Use::Reported
+            }
+        };
+        uses.push((t.cell_ref(c), u));
+    }
+    Ok(Imported {
+        sheet: t.name.clone(),
+        document: doc,
+        sources: r.sources,
+        uses,
+        report: r.report,
+    })
+}
+
+fn excerpt(s: &str) -> String {
+    let one_line = s.replace('\n', " ");
+    let mut out: String = one_line.chars().take(30).collect();
+    if one_line.chars().count() > 30 {
+        out.push('…');
+    }
+    out
+}
+
+struct Reader<'t> {
+    t: &'t Table,
+    /// Each cell's text as compared with labels.
+    norms: Vec<String>,
+    used: Vec<Option<Use>>,
+    sources: BTreeMap<String, String>,
+    report: Vec<Finding>,
+}
+
+/// A 二级 group as read, before its 一级 is settled.
+struct RawGroup {
+    level1: Option<(String, Option<usize>)>,
+    level2: String,
+    level2_cell: Option<usize>,
+    items: Vec<[usize; 3]>,
+}
+
+impl Reader<'_> {
+    fn cell(&self, i: usize) -> &Cell {
+        &self.t.cells[i]
+    }
+
+    fn label(&mut self, i: usize) {
+        self.used[i] = Some(Use::Label);
+    }
+
+    fn value(&mut self, i: usize, field: &Field) {
+        let path = field.to_string();
+        self.used[i] = Some(Use::Value(path.clone()));
+        self.sources.insert(path, self.t.cell_ref(self.cell(i)));
+    }
+
+    /// A sub-item's own path, from the cell of its text.
+    fn source_only(&mut self, i: usize, field: &Field) {
+        self.sources
+            .insert(field.to_string(), self.t.cell_ref(self.cell(i)));
+    }
+
+    /// An error about cell `at`; a cell not used otherwise is reported by
+    /// this error alone.
+    fn error(&mut self, at: Option<usize>, field: Option<&Field>, message: String) {
+        if let Some(i) = at
+            && self.used[i].is_none()
+        {
+            self.used[i] = Some(Use::Reported);
+        }
+        self.find_note(Severity::Error, at, field, message);
+    }
+
+    fn find_note(
+        &mut self,
+        severity: Severity,
+        at: Option<usize>,
+        field: Option<&Field>,
+        message: String,
+    ) {
+        self.report.push(Finding {
+            severity,
+            cell: at.map(|i| self.t.cell_ref(self.cell(i))),
+            field: field.cloned(),
+            message,
+        });
+    }
+
+    /// The first cell in rows `from..to` reading `label`.
+    fn find(&self, label: &str, from: u32, to: u32) -> Option<usize> {
+        let want = norm(label);
+        (self.t.cells.iter().zip(&self.norms))
+            .position(|(c, n)| c.row >= from && c.row < to && *n == want)
+    }
+
+    fn find_all(&self, label: &str, from: u32, to: u32) -> Vec<usize> {
+        let want = norm(label);
+        (self.t.cells.iter().zip(&self.norms).enumerate())
+            .filter(|(_, (c, n))| c.row >= from && c.row < to && **n == want)
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    fn require(&self, label: &str, from: u32, to: u32) -> Result<usize, Finding> {
+        self.find(label, from, to).ok_or_else(|| Finding {
+            severity: Severity::Error,
+            cell: None,
+            field: None,
+            message: format!("不是部门整体预算绩效目标表，或表格不完整：找不到“{label}”"),
+        })
+    }
+
+    /// The value cell right of label `i`: the next cell in its row, unless
+    /// that is another label (then the value is blank).
+    fn right_of(&self, i: usize, labels: &[String]) -> Option<usize> {
+        let c = self.cell(i);
+        let next = i + 1;
+        let n = self.t.cells.get(next)?;
+        (n.row == c.row && n.col > c.last_col && !labels.contains(&self.norms[next]))
+            .then_some(next)
+    }
+
+    fn form(&mut self) -> Result<Document, Finding> {
+        let end = self.t.rows();
+        let dept_label = self.require(labels::DEPARTMENT, 0, end)?;
+        let top = self.cell(dept_label).row;
+        self.label(dept_label);
+        for again in self.find_all(labels::DEPARTMENT, top + 1, end) {
+            self.error(
+                Some(again),
+                None,
+                format!(
+                    "表中第二次出现“{}”：一张表只能有一个部门",
+                    labels::DEPARTMENT
+                ),
+            );
+        }
+
+        // Labels in front of part 1's values; a value cell never reads so.
+        let mut part1: Vec<String> = [labels::STAFF, labels::SUBUNITS, labels::BUDGET_AMOUNT]
+            .iter()
+            .map(|s| norm(s))
+            .collect();
+        for f in BudgetField::ALL {
+            part1.push(norm(f.label()));
+        }
+        for h in &labels::BUDGET_HALVES {
+            part1.extend(h.heads.iter().map(|s| norm(s)));
+        }
+
+        // Labels are required in the form's order, so a missing one is named
+        // before any that follow it.
+        let overall = self.find(labels::OVERALL, top, end);
+        let overall_row = overall.map_or(end, |i| self.cell(i).row);
+        let staff_label = self.require(labels::STAFF, top, overall_row)?;
+        let subunits_label = self.require(labels::SUBUNITS, top, overall_row)?;
+        let mut budget_labels = Vec::new();
+        for f in BudgetField::ALL {
+            budget_labels.push((f, self.require(f.label(), top, overall_row)?));
+        }
+        let overall_label = self.require(labels::OVERALL, top, end)?;
+        let content_head = self.require(labels::TASK_CONTENT, overall_row, end)?;
+        let head_row = self.cell(content_head).row;
+        let mut heads = [0usize; 4];
+        for (k, want) in [
+            labels::TASK_NAME,
+            labels::TASK_CONTENT,
+            labels::TASK_AMOUNT,
+            labels::TASK_TARGET,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let w = norm(want);
+            let found = self.t.row(head_row).find(|(_, c)| {
+                let n = norm(&c.text);
+                if want == labels::TASK_AMOUNT {
+                    n.starts_with(&w)
+                } else {
+                    n == w
+                }
+            });
+            heads[k] = match found {
+                Some((i, _)) => i,
+                None => {
+                    return Err(Finding {
+                        severity: Severity::Error,
+                        cell: Some(self.t.cell_ref(self.cell(content_head))),
+                        field: None,
+                        message: format!("任务表的表头缺少“{want}”"),
+                    });
+                }
+            };
+        }
+
+        // Title block, above 部门名称.
+        let (town, year) = self.title(top);
+
+        let department = match self.right_of(dept_label, &part1) {
+            Some(i) => {
+                self.value(i, &Field::of("department"));
+                fold(&self.cell(i).text)
+            }
+            None => {
+                self.error(
+                    Some(dept_label),
+                    Some(&Field::of("department")),
+                    "部门名称没有填写".into(),
+                );
+                String::new()
+            }
+        };
+
+        for l in [labels::BASIC_INFO, labels::BUDGET] {
+            if let Some(i) = self.find(l, top, overall_row) {
+                self.label(i);
+            }
+        }
+        for l in [labels::BUDGET_AMOUNT]
+            .into_iter()
+            .chain(labels::BUDGET_HALVES.iter().flat_map(|h| h.heads))
+        {
+            for i in self.find_all(l, top, overall_row) {
+                self.label(i);
+            }
+        }
+        self.label(staff_label);
+        self.label(subunits_label);
+        let staff = self.count(staff_label, &part1, &Field::of("info").key("staff"));
+        let subunits = self.count(subunits_label, &part1, &Field::of("info").key("subunits"));
+
+        let mut budget = Budget::default();
+        for (f, i) in budget_labels {
+            self.label(i);
+            let field = Field::of("budget").key(f.key());
+            *f.slot(&mut budget) = match self.right_of(i, &part1) {
+                Some(v) => self.amount(v, &field),
+                None => None,
+            };
+        }
+
+        self.label(overall_label);
+        let mut goals = Vec::new();
+        match self.right_of(overall_label, &[]) {
+            Some(i) if self.cell(i).row == overall_row => {
+                goals = text::goals(&self.cell(i).text);
+                let f = Field::of("overall").key("goals");
+                self.value(i, &f);
+                for k in 0..goals.len() {
+                    self.source_only(i, &f.at(k));
+                }
+            }
+            _ => self.error(
+                Some(overall_label),
+                Some(&Field::of("overall").key("goals")),
+                "总体绩效目标没有填写".into(),
+            ),
+        }
+
+        // The task table runs from its heading to part 2's heading.
+        for i in heads {
+            self.label(i);
+        }
+        if let Some(i) = self.find(labels::TASKS, overall_row, head_row + 1) {
+            self.label(i);
+        }
+        let task_unit = self.task_unit(heads[2]);
+        let level3_head = self.find(labels::LEVEL3, head_row + 1, end);
+        let part2_row = level3_head.map_or(end, |i| self.cell(i).row);
+        let other = self.find(labels::OTHER_TASKS, head_row + 1, part2_row);
+        let other_row = other.map_or(part2_row, |i| self.cell(i).row);
+        if let Some(i) = other {
+            self.label(i);
+        }
+        let slots = self.slots(&heads);
+        let tasks = self.tasks(head_row + 1..other_row, &slots, "tasks");
+        let other_tasks = self.tasks(other_row..part2_row, &slots, "other_tasks");
+        if tasks.is_empty() {
+            self.error(
+                Some(content_head),
+                Some(&Field::of("tasks")),
+                "表头下面没有任何年度重点工作任务".into(),
+            );
+        }
+
+        let (indicators, satisfaction) = match level3_head {
+            Some(h) => self.part2(h),
+            None => {
+                let last = self.t.cells.len().checked_sub(1);
+                self.find_note(
+                    Severity::Error,
+                    last,
+                    Some(&Field::of("indicators")),
+                    format!(
+                        "表格到这里就结束了：找不到绩效指标的表头“{}”",
+                        labels::LEVEL3
+                    ),
+                );
+                (Vec::new(), [String::new(), String::new()])
+            }
+        };
+
+        Ok(Document {
+            town,
+            year,
+            department,
+            task_unit,
+            staff,
+            subunits,
+            budget,
+            goals,
+            tasks,
+            other_tasks,
+            indicators,
+            satisfaction,
+        })
+    }
+
+    /// Town and year from the title block above row `top`.
+    fn title(&mut self, top: u32) -> (String, i32) {
+        let title = norm(labels::TITLE);
+        let mut town = None;
+        let mut year = None;
+        for i in 0..self.t.cells.len() {
+            let c = self.cell(i);
+            if c.row >= top {
+                break;
+            }
+            let n = norm(&c.text);
+            if let Some(normed) = n.strip_suffix(&title) {
+                // Spaces in a town's name are the town's; elsewhere they
+                // are layout.
+                let prefix = fold(&c.text);
+                let prefix = prefix
+                    .trim()
+                    .strip_suffix(labels::TITLE)
+                    .map_or(normed.to_string(), str::to_string);
+                town = Some((i, prefix));
+                self.value(i, &Field::of("town"));
+            } else if let Some(y) = year_line(&n) {
+                year = Some(y);
+                self.value(i, &Field::of("year"));
+            }
+        }
+        // A year may lead the title, `2024年大朗镇…`, when no line says it.
+        let town = town.map(|(i, prefix)| match leading_year(&prefix) {
+            (Some(y), rest) if year.is_none() => {
+                year = Some(y);
+                self.source_only(i, &Field::of("year"));
+                rest.trim().to_string()
+            }
+            _ => prefix.trim().to_string(),
+        });
+        let town = town.unwrap_or_else(|| {
+            self.error(
+                None,
+                Some(&Field::of("town")),
+                format!(
+                    "找不到标题“××镇{}”，镇（街道）名称请手工填写",
+                    labels::TITLE
+                ),
+            );
+            String::new()
+        });
+        let year = year.unwrap_or_else(|| {
+            self.error(
+                None,
+                Some(&Field::of("year")),
+                "找不到标题下的“(××××年)”，预算年度请手工填写".into(),
+            );
+            0
+        });
+        (town, year)
+    }
+
+    fn count(&mut self, label: usize, part1: &[String], field: &Field) -> u32 {
+        let Some(i) = self.right_of(label, part1) else {
+            self.error(Some(label), Some(field), "没有填写人数/单位数".into());
+            return 0;
+        };
+        self.value(i, field);
+        let c = self.cell(i).clone();
+        let n = match c.number {
+            Some(d) => u32::try_from(d.normalize().mantissa())
+                .ok()
+                .filter(|_| d.fract().is_zero()),
+            None => c.text.trim().parse::<u32>().ok(),
+        };
+        n.unwrap_or_else(|| {
+            let text = c.text.clone();
+            self.error(
+                Some(i),
+                Some(field),
+                format!("应为非负整数，这里是“{}”", excerpt(&text)),
+            );
+            0
+        })
+    }
+
+    /// An amount cell: a number (rounded to cents, with a note if that
+    /// changed it) or text read exactly.
+    fn amount(&mut self, i: usize, field: &Field) -> Option<Decimal> {
+        self.value(i, field);
+        let c = self.cell(i).clone();
+        match c.number {
+            Some(d) => {
+                let r = text::cents(d);
+                if r != d {
+                    self.find_note(
+                        Severity::Warning,
+                        Some(i),
+                        Some(field),
+                        format!("单元格中的数是 {d}，已按两位小数取为 {r}"),
+                    );
+                }
+                Some(r)
+            }
+            None => match text::amount_text(&c.text) {
+                Some(d) => Some(d),
+                None => {
+                    self.error(
+                        Some(i),
+                        Some(field),
+                        format!("这里应是金额，却是“{}”", excerpt(&c.text)),
+                    );
+                    None
+                }
+            },
+        }
+    }
+
+    /// 元 or 万元, from `拟投入的资金(元)`.
+    fn task_unit(&mut self, head: usize) -> TaskUnit {
+        let n = norm(&self.cell(head).text);
+        let unit = n
+            .strip_prefix(&norm(labels::TASK_AMOUNT))
+            .unwrap_or("")
+            .trim_start_matches('(')
+            .trim_end_matches(')');
+        for u in [TaskUnit::Yuan, TaskUnit::WanYuan] {
+            if unit == u.label() {
+                if u != TaskUnit::Yuan {
+                    self.source_only(head, &Field::of("task_unit"));
+                }
+                return u;
+            }
+        }
+        self.error(
+            Some(head),
+            Some(&Field::of("task_unit")),
+            format!(
+                "看不出任务资金的单位（应为“{}”或“{}”），按元读取",
+                labels::task_amount("元"),
+                labels::task_amount("万元")
+            ),
+        );
+        TaskUnit::Yuan
+    }
+
+    /// Column ranges under the headings `heads` (left to right): each runs
+    /// to the column before the next heading; the last one is open.
+    fn slots(&self, heads: &[usize]) -> Vec<(u32, u32)> {
+        (0..heads.len())
+            .map(|k| {
+                let start = self.cell(heads[k]).col;
+                let end = heads
+                    .get(k + 1)
+                    .map_or(u32::MAX, |&n| self.cell(n).col.saturating_sub(1));
+                (start, end.max(start))
+            })
+            .collect()
+    }
+
+    /// The cells of `row` under each slot (the first cell in each).
+    fn row_slots(&self, row: u32, slots: &[(u32, u32)]) -> Vec<Option<usize>> {
+        let mut out = vec![None; slots.len()];
+        for (i, c) in self.t.row(row) {
+            if self.used[i].is_some() {
+                continue;
+            }
+            if let Some(k) = slots.iter().position(|&(s, e)| c.col >= s && c.col <= e)
+                && out[k].is_none()
+            {
+                out[k] = Some(i);
+            }
+        }
+        out
+    }
+
+    fn tasks(&mut self, rows: std::ops::Range<u32>, slots: &[(u32, u32)], key: &str) -> Vec<Task> {
+        let mut out = Vec::new();
+        for row in rows {
+            let cells = self.row_slots(row, slots);
+            if cells.iter().all(Option::is_none) {
+                continue;
+            }
+            // A totals row a clerk added: the form adds the tasks up itself.
+            if let Some(i) = cells[0]
+                && TOTALS.contains(&self.norms[i].as_str())
+            {
+                let name = self.cell(i).text.clone();
+                for &c in cells.iter().flatten() {
+                    self.used[c] = Some(Use::Reported);
+                    let text = excerpt(&self.cell(c).text);
+                    self.find_note(
+                        Severity::Warning,
+                        Some(c),
+                        None,
+                        format!(
+                            "“{text}”在“{name}”行，这一行不是任务，没有导入（合计由各任务相加，jixiao check 会核对）"
+                        ),
+                    );
+                }
+                continue;
+            }
+            let f = Field::of(key).at(out.len());
+            let name = match cells[0] {
+                Some(i) => {
+                    self.value(i, &f.key("name"));
+                    fold(text::strip_number(&self.cell(i).text, labels::TASK))
+                }
+                None => String::new(),
+            };
+            let content = self.rich(cells[1], &f.key("content"));
+            let amount = match cells[2] {
+                Some(i) => self.amount(i, &f.key("amount")),
+                None => None,
+            };
+            let amount = amount.unwrap_or_else(|| {
+                if cells[2].is_none() {
+                    let at = cells.iter().flatten().next().copied();
+                    self.error(at, Some(&f.key("amount")), "拟投入的资金没有填写".into());
+                }
+                Decimal::ZERO
+            });
+            let target = self.rich(cells[3], &f.key("target"));
+            out.push(Task {
+                name,
+                content,
+                amount,
+                target,
+            });
+        }
+        out
+    }
+
+    fn rich(&mut self, cell: Option<usize>, field: &Field) -> Text {
+        let Some(i) = cell else {
+            return Text::One(String::new());
+        };
+        self.value(i, field);
+        self.numeric_text(i, field);
+        let t = text::rich(&self.cell(i).text);
+        if let Text::Items(items) = &t {
+            for k in 0..items.len() {
+                self.source_only(i, &field.at(k));
+            }
+        }
+        t
+    }
+
+    /// A text field whose cell holds a fraction: the workbook may show it
+    /// as `90%`, which a sheet's number format says and calamine does not
+    /// pass on; the clerk is asked to look.
+    fn numeric_text(&mut self, i: usize, field: &Field) {
+        if let Some(n) = self.cell(i).number
+            && !n.fract().is_zero()
+        {
+            self.find_note(
+                Severity::Warning,
+                Some(i),
+                Some(field),
+                format!(
+                    "这个格子存的是数 {n}，已按文字“{n}”导入；如原表显示为百分数（如 {}%），请改正",
+                    (n * rust_decimal::Decimal::ONE_HUNDRED).normalize()
+                ),
+            );
+        }
+    }
+
+    /// Part 2, from its heading `level3_head` to 满意度调查.
+    fn part2(&mut self, level3_head: usize) -> (Vec<Level1>, [String; 2]) {
+        let end = self.t.rows();
+        let head_row = self.cell(level3_head).row;
+        let mut heads = Vec::new();
+        for h in labels::INDICATOR_HEADS {
+            match self.find(h, head_row, head_row + 1) {
+                Some(i) => {
+                    self.label(i);
+                    heads.push(i);
+                }
+                None => {
+                    self.error(
+                        Some(level3_head),
+                        Some(&Field::of("indicators")),
+                        format!("绩效指标的表头缺少“{h}”"),
+                    );
+                }
+            }
+        }
+        let sat = self.find(labels::SATISFACTION, head_row + 1, end);
+        let sat_row = match sat {
+            Some(i) => self.cell(i).row,
+            None => {
+                let last = self.t.cells.len().checked_sub(1);
+                self.find_note(
+                    Severity::Error,
+                    last,
+                    Some(&Field::of("satisfaction")),
+                    format!("表格到这里就结束了：找不到“{}”", labels::SATISFACTION),
+                );
+                end
+            }
+        };
+        for i in self.find_all(labels::INDICATORS, head_row, sat_row + 1) {
+            self.label(i);
+        }
+        let mut positional = self.t.origin == Origin::Workbook && heads.len() == 5;
+        let slots = self.slots(&heads);
+        let rows = head_row + 1..sat_row;
+        let groups = if positional {
+            let (used, reported) = (self.used.clone(), self.report.len());
+            let groups = self.groups_by_column(rows.clone(), &slots);
+            if self.report[reported..].iter().any(Finding::is_error) {
+                // The columns do not hold (the text export pasted into a
+                // sheet): read by meaning, as the export itself.
+                self.used = used;
+                self.report.truncate(reported);
+                positional = false;
+                self.groups_by_meaning(rows)
+            } else {
+                groups
+            }
+        } else {
+            self.groups_by_meaning(rows)
+        };
+        let indicators = self.level1s(groups);
+
+        let mut satisfaction = [String::new(), String::new()];
+        if let Some(s) = sat {
+            self.label(s);
+            let values: Vec<Option<usize>> = if positional {
+                let cells = self.row_slots(sat_row, &slots);
+                vec![cells[3], cells[4]]
+            } else {
+                let rest: Vec<usize> = self
+                    .t
+                    .row(sat_row)
+                    .filter(|(i, c)| *i > s && !c.text.is_empty())
+                    .map(|(i, _)| i)
+                    .take(2)
+                    .collect();
+                vec![rest.first().copied(), rest.get(1).copied()]
+            };
+            for (k, key) in ["period", "annual"].into_iter().enumerate() {
+                let f = Field::of("satisfaction").key(key);
+                match values[k] {
+                    Some(i) => {
+                        self.value(i, &f);
+                        self.numeric_text(i, &f);
+                        satisfaction[k] = fold(&self.cell(i).text);
+                    }
+                    None => self.error(Some(s), Some(&f), "没有填写".into()),
+                }
+            }
+        }
+        (indicators, satisfaction)
+    }
+
+    /// A workbook's part 2: each value under its heading; a 一级 cell
+    /// holds for the groups below it until the next.
+    fn groups_by_column(
+        &mut self,
+        rows: std::ops::Range<u32>,
+        slots: &[(u32, u32)],
+    ) -> Vec<RawGroup> {
+        let mut groups: Vec<RawGroup> = Vec::new();
+        let mut level1: Option<(String, Option<usize>)> = None;
+        for row in rows {
+            let c = self.row_slots(row, slots);
+            if let Some(i) = c[0] {
+                level1 = Some((fold(&self.cell(i).text), Some(i)));
+            }
+            if let Some(i) = c[1] {
+                groups.push(RawGroup {
+                    level1: level1.clone(),
+                    level2: fold(&self.cell(i).text),
+                    level2_cell: Some(i),
+                    items: Vec::new(),
+                });
+            }
+            if let [Some(n), Some(p), Some(a)] = [c[2], c[3], c[4]] {
+                self.push_item(&mut groups, [n, p, a]);
+            } else if let Some(i) = c[2].or(c[3]).or(c[4]) {
+                self.error(
+                    Some(i),
+                    None,
+                    "三级指标这一行不完整：名称、实施周期指标值、年度指标值都要填写".into(),
+                );
+            }
+        }
+        groups
+    }
+
+    /// The text export's part 2, whose merged cells are missing so that
+    /// columns shift: leading cells that are 一级 or 二级 names (of the
+    /// national framework) open blocks, the last three are an indicator.
+    /// An indicator named …满意度 met outside a 满意度 group waits for the
+    /// 服务对象满意度指标 group printed a row after it.
+    fn groups_by_meaning(&mut self, rows: std::ops::Range<u32>) -> Vec<RawGroup> {
+        let mut groups: Vec<RawGroup> = Vec::new();
+        let mut waiting: Vec<[usize; 3]> = Vec::new();
+        for row in rows {
+            let cells: Vec<usize> = (self.t.row(row))
+                .filter(|(i, _)| self.used[*i].is_none())
+                .map(|(i, _)| i)
+                .collect();
+            let (mut l1, mut l2) = (None, None);
+            let mut k = 0;
+            while let Some(&i) = cells.get(k) {
+                let n = fold(&self.cell(i).text);
+                if l1.is_none() && l2.is_none() && is_level1(&n) {
+                    l1 = Some(i);
+                } else if l2.is_none() && is_level2(&n) {
+                    l2 = Some(i);
+                } else {
+                    break;
+                }
+                k += 1;
+            }
+            let rest = &cells[k..];
+            let item = match rest.len() {
+                0 => None,
+                1 | 2 => {
+                    for &i in rest {
+                        let text = excerpt(&self.cell(i).text);
+                        self.error(
+                            Some(i),
+                            None,
+                            format!("看不出“{text}”是哪个指标的哪一项：三级指标、实施周期指标值、年度指标值应各占一格"),
+                        );
+                    }
+                    None
+                }
+                n => {
+                    // Names outside the framework, in front of an indicator.
+                    let unknown = &rest[..n - 3];
+                    match (unknown, l1, l2) {
+                        ([a], _, None) => l2 = Some(*a),
+                        ([a, b], None, None) => (l1, l2) = (Some(*a), Some(*b)),
+                        _ => {}
+                    }
+                    Some([rest[n - 3], rest[n - 2], rest[n - 1]])
+                }
+            };
+            let level1 = l1.map(|i| (fold(&self.cell(i).text), Some(i)));
+            if let Some(i) = l2 {
+                let level2 = fold(&self.cell(i).text);
+                let mut items = Vec::new();
+                if level2.ends_with(SATISFIED_GROUP) {
+                    items.append(&mut waiting);
+                } else if let Some(g) = groups.last_mut() {
+                    g.items.append(&mut waiting);
+                }
+                groups.push(RawGroup {
+                    level1,
+                    level2,
+                    level2_cell: Some(i),
+                    items,
+                });
+            } else if let Some(l) = level1 {
+                match groups.last_mut() {
+                    Some(g) if g.level1.is_none() => g.level1 = Some(l),
+                    _ => {}
+                }
+            }
+            if let Some(it) = item {
+                let name = fold(&self.cell(it[0]).text);
+                let in_satisfied = groups
+                    .last()
+                    .is_some_and(|g| g.level2.ends_with(SATISFIED_GROUP));
+                if name.ends_with(SATISFIED) && !in_satisfied && !groups.is_empty() {
+                    waiting.push(it);
+                } else {
+                    if let Some(g) = groups.last_mut() {
+                        g.items.append(&mut waiting);
+                    }
+                    self.push_item(&mut groups, it);
+                }
+            }
+        }
+        if let Some(g) = groups.last_mut() {
+            g.items.append(&mut waiting);
+        }
+        groups
+    }
+
+    /// Settles each group's 一级 and builds the document's part 2. A group
+    /// without its own 一级 takes the one above it, unless the framework
+    /// puts it under the 一级 printed next (the export prints 效益指标 a
+    /// row after 经济效益指标's).
+    fn level1s(&mut self, groups: Vec<RawGroup>) -> Vec<Level1> {
+        let mut out: Vec<Level1> = Vec::new();
+        let mut current: Option<(String, Option<usize>)> = None;
+        for gi in 0..groups.len() {
+            let g = &groups[gi];
+            let level1 = match &g.level1 {
+                Some(l) => l.clone(),
+                None => {
+                    let next = groups[gi + 1..].iter().find_map(|g| g.level1.clone());
+                    let framework = framework_level1(&g.level2);
+                    let current_name = current.as_ref().map(|c| c.0.as_str());
+                    match (&next, framework) {
+                        (Some(n), Some(f)) if n.0 == f && current_name != Some(f) => n.clone(),
+                        _ => match (&current, framework) {
+                            (Some(c), _) => c.clone(),
+                            (None, Some(f)) => (f.to_string(), None),
+                            (None, None) => {
+                                self.error(
+                                    g.level2_cell,
+                                    Some(&Field::of("indicators").at(gi).key("level1")),
+                                    format!("看不出二级指标“{}”属于哪个一级指标", g.level2),
+                                );
+                                (String::new(), None)
+                            }
+                        },
+                    }
+                }
+            };
+            current = Some(level1.clone());
+            let f = Field::of("indicators").at(gi);
+            if let Some(i) = level1.1 {
+                if self.used[i].is_none() {
+                    self.value(i, &f.key("level1"));
+                } else {
+                    self.source_only(i, &f.key("level1"));
+                }
+            }
+            if let Some(i) = g.level2_cell {
+                self.value(i, &f.key("level2"));
+            }
+            let mut items = Vec::new();
+            for (ii, &[n, p, a]) in g.items.iter().enumerate() {
+                let fi = f.key("items").at(ii);
+                self.value(n, &fi.key("name"));
+                let name = fold(&self.cell(n).text);
+                let period = self.rich(Some(p), &fi.key("period"));
+                let annual = self.rich(Some(a), &fi.key("annual"));
+                items.push(Indicator {
+                    name,
+                    period,
+                    annual,
+                });
+            }
+            let group = Group {
+                name: g.level2.clone(),
+                items,
+            };
+            match out.last_mut() {
+                Some(l) if l.name == level1.0 => l.groups.push(group),
+                _ => out.push(Level1 {
+                    name: level1.0,
+                    groups: vec![group],
+                }),
+            }
+        }
+        out
+    }
+
+    fn push_item(&mut self, groups: &mut Vec<RawGroup>, item: [usize; 3]) {
+        if groups.is_empty() {
+            self.error(Some(item[0]), None, "这个三级指标前面没有二级指标".into());
+            groups.push(RawGroup {
+                level1: None,
+                level2: String::new(),
+                level2_cell: None,
+                items: Vec::new(),
+            });
+        }
+        if let Some(g) = groups.last_mut() {
+            g.items.push(item);
+        }
+    }
+}
+
+/// `2024年大朗镇` → (2024, `大朗镇`).
+fn leading_year(s: &str) -> (Option<i32>, &str) {
+    let digits = s.len() - s.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    if digits == 4
+        && let Some(rest) = s[digits..].strip_prefix('年')
+    {
+        return (s[..digits].parse().ok(), rest.trim_start_matches('度'));
+    }
+    (None, s)
+}
+
+/// `(2024年)`, `（2024年度）`, `2024年` → 2024.
+fn year_line(n: &str) -> Option<i32> {
+    let inner = n.trim_start_matches('(').trim_end_matches(')');
+    let inner = inner.strip_suffix('度').unwrap_or(inner);
+    let digits = inner.strip_suffix('年')?;
+    (digits.len() == 4 && digits.chars().all(|c| c.is_ascii_digit()))
+        .then(|| digits.parse().ok())
+        .flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_framework_is_the_one_the_rules_know() {
+        let mut ours: Vec<&str> = FRAMEWORK
+            .iter()
+            .flat_map(|(_, l2)| l2.iter().copied())
+            .collect();
+        let mut theirs = crate::model::validate::LEVEL2_NAMES.to_vec();
+        ours.sort_unstable();
+        theirs.sort_unstable();
+        assert_eq!(ours, theirs);
+    }
+
+    #[test]
+    fn years_are_read_from_the_title_block() {
+        assert_eq!(year_line("(2024年)"), Some(2024));
+        assert_eq!(year_line("(2025年度)"), Some(2025));
+        assert_eq!(year_line("2024年"), Some(2024));
+        assert_eq!(year_line("(24年)"), None);
+        assert_eq!(leading_year("2024年大朗镇"), (Some(2024), "大朗镇"));
+        assert_eq!(leading_year("大朗镇"), (None, "大朗镇"));
+    }
+
+    #[test]
+    fn labels_compare_without_spaces_or_full_width_brackets() {
+        assert_eq!(norm("拟投入的资金（元）"), norm("拟投入的资金(元)"));
+        assert_eq!(norm(" 部门 名称 "), "部门名称");
+    }
+}

@@ -1,0 +1,979 @@
+//! `jixiao import`: existing forms (the budget system's text export,
+//! jixiao's own workbooks, a workbook typed by a clerk) read back into the
+//! same `Document`, and bad input refused clearly.
+
+use jixiao::import::{self, Imported, Use};
+use jixiao::model::Document;
+
+use crate::support;
+
+fn seed_doc() -> Document {
+    support::load_path(&support::seed_path())
+        .document
+        .expect("the seed data file is valid")
+}
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(support::root().join("tests/fixtures").join(name)).expect("fixture")
+}
+
+/// The only form in `bytes`, with an empty report of errors.
+fn only_form(bytes: &[u8], ext: &str) -> Imported {
+    let forms = import::import(bytes, "表", ext).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(forms.forms.len(), 1, "{:?}", forms.skipped);
+    forms.forms.into_iter().next().unwrap()
+}
+
+fn no_errors(f: &Imported) {
+    let errors: Vec<String> = f
+        .report
+        .iter()
+        .filter(|x| x.is_error())
+        .map(ToString::to_string)
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+}
+
+/// Every non-empty cell is a label, a value, or in the report by name.
+fn all_accounted(f: &Imported) {
+    for (cell, u) in &f.uses {
+        if *u == Use::Reported {
+            assert!(
+                f.report.iter().any(|r| r.cell.as_deref() == Some(cell)),
+                "{cell} reported without a finding"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_seed_export_imports_to_the_seed_document() {
+    let f = only_form(&fixture("seed.txt"), "txt");
+    no_errors(&f);
+    all_accounted(&f);
+    let unused: Vec<String> = f.report.iter().map(ToString::to_string).collect();
+    assert!(unused.is_empty(), "{unused:#?}");
+    assert_eq!(f.document, seed_doc());
+    assert_eq!(f.sources["budget.fiscal_funds"], "第10行第5列");
+    assert_eq!(f.sources["tasks[5].content[1]"], "第22行第3列");
+}
+
+/// `write` then `load` gives the document back.
+fn toml_round_trip(doc: &Document) {
+    let text = import::toml_out::write(doc);
+    let loaded = jixiao::model::load(text.as_bytes());
+    let shown = jixiao::diagnostic::render("导入.toml", &loaded.source, &loaded.diagnostics);
+    assert_eq!(loaded.document.as_ref(), Some(doc), "{shown}\n{text}");
+}
+
+#[test]
+fn the_seed_written_as_toml_loads_back() {
+    let doc = seed_doc();
+    toml_round_trip(&doc);
+    let text = import::toml_out::write(&doc);
+    // The house layout: the same keys, in the same order, as data/.
+    let keys = |s: &str| -> Vec<String> {
+        s.lines()
+            .filter(|l| !l.starts_with('#') && !l.starts_with(' ') && !l.trim().is_empty())
+            .filter_map(|l| l.split([' ', '=']).next().map(str::to_string))
+            .filter(|k| !k.starts_with(']') && !k.starts_with('"'))
+            .collect()
+    };
+    assert_eq!(keys(&text), keys(&support::seed_source()));
+    // Line for line the file in data/, but for the line saying where it
+    // came from and the spaces before comments.
+    let squeeze = |s: &str| -> Vec<String> {
+        s.lines()
+            .filter(|l| !l.starts_with("# 由"))
+            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect()
+    };
+    assert_eq!(squeeze(&text), squeeze(&support::seed_source()));
+    assert!(text.contains("basic_expense = 37.80"), "{text}");
+    assert!(text.contains("city_level = \"\""), "{text}");
+}
+
+#[test]
+fn the_seeds_own_workbook_imports_to_the_seed() {
+    let doc = seed_doc();
+    let bytes = jixiao::render::xlsx::workbook(&doc).unwrap();
+    let f = only_form(&bytes, "xlsx");
+    no_errors(&f);
+    all_accounted(&f);
+    assert!(f.report.is_empty(), "{:#?}", f.report);
+    assert_eq!(f.document, doc);
+    assert_eq!(f.sources["budget.fiscal_funds"], format!("{}!F6", f.sheet));
+}
+
+#[test]
+fn a_town_workbook_gives_each_department_back() {
+    use jixiao::render::xlsx::summary::{self, Entry};
+    let a = seed_doc();
+    let mut b = seed_doc();
+    b.department = "东莞市大朗镇宣传教育文体旅游办公室".into();
+    b.other_tasks.clear();
+    b.budget.basic_expense = None;
+    b.budget.fiscal_funds = b.budget.project_expense;
+    let entries = [
+        Entry::Done {
+            doc: &a,
+            warnings: 0,
+        },
+        Entry::Done {
+            doc: &b,
+            warnings: 0,
+        },
+    ];
+    let bytes = summary::workbook(2024, "大朗镇", &entries).unwrap();
+    let forms = import::import(&bytes, "2024年大朗镇汇总", "xlsx").unwrap();
+    assert_eq!(forms.forms.len(), 2);
+    assert_eq!(forms.skipped.len(), 1, "{:?}", forms.skipped);
+    assert!(forms.skipped[0].message.contains(summary::SHEET));
+    assert_eq!(forms.forms[0].document, a);
+    assert_eq!(forms.forms[1].document, b);
+    for f in &forms.forms {
+        no_errors(f);
+        all_accounted(f);
+    }
+}
+
+mod generated {
+    //! Varied valid forms: blank amounts, 万元 tasks, no other tasks, empty
+    //! 二级 groups, sub-item lists, texts with TOML's own characters.
+
+    use jixiao::model::Document;
+    use jixiao::model::document::{Budget, Group, Indicator, Level1, Task, TaskUnit, Text};
+    use proptest::prelude::*;
+    use rust_decimal::Decimal;
+
+    fn text() -> impl Strategy<Value = String> {
+        let pool = [
+            "补助",
+            "党建",
+            "x = 1",
+            "# 注",
+            "\"引号\"",
+            "\\反斜杠",
+            "'单'",
+            "≥90%",
+            "2024年12月31日",
+            "a,b",
+            "[方括号]",
+            "{花}",
+            "约500人/年；",
+            "（社区）",
+            "PDF",
+            "、",
+        ];
+        proptest::collection::vec(proptest::sample::select(pool.to_vec()), 1..5)
+            .prop_map(|v| v.join(""))
+    }
+
+    fn rich() -> impl Strategy<Value = Text> {
+        prop_oneof![
+            text().prop_map(Text::One),
+            proptest::collection::vec(text(), 1..4).prop_map(Text::Items),
+        ]
+    }
+
+    /// An amount in the task unit whose sum stays exact in 万元 cents.
+    fn task_amount(unit: TaskUnit) -> impl Strategy<Value = Decimal> {
+        (0i64..200_000).prop_map(move |n| match unit {
+            TaskUnit::Yuan => Decimal::new(n * 100, 0),
+            TaskUnit::WanYuan => Decimal::new(n, 2),
+        })
+    }
+
+    fn tasks(unit: TaskUnit, n: std::ops::Range<usize>) -> impl Strategy<Value = Vec<Task>> {
+        proptest::collection::vec(
+            (text(), rich(), task_amount(unit), rich()).prop_map(
+                |(name, content, amount, target)| Task {
+                    name,
+                    content,
+                    amount,
+                    target,
+                },
+            ),
+            n,
+        )
+    }
+
+    fn indicators() -> impl Strategy<Value = Vec<Level1>> {
+        let level1 =
+            proptest::sample::select(vec!["产出指标", "效益指标", "满意度指标", "自定一级"]);
+        let level2 = proptest::sample::select(vec![
+            "数量指标",
+            "质量指标",
+            "经济效益指标",
+            "服务对象满意度指标",
+            "自定=二级#",
+        ]);
+        let item = (text(), rich(), rich()).prop_map(|(name, period, annual)| Indicator {
+            name,
+            period,
+            annual,
+        });
+        let group =
+            (level2, proptest::collection::vec(item, 0..3)).prop_map(|(name, items)| Group {
+                name: name.to_string(),
+                items,
+            });
+        proptest::collection::vec((level1, proptest::collection::vec(group, 1..3)), 1..4).prop_map(
+            |ls| {
+                let mut out: Vec<Level1> = Vec::new();
+                for (name, groups) in ls {
+                    match out.last_mut() {
+                        Some(l) if l.name == name => l.groups.extend(groups),
+                        _ => out.push(Level1 {
+                            name: name.to_string(),
+                            groups,
+                        }),
+                    }
+                }
+                out
+            },
+        )
+    }
+
+    pub fn document() -> impl Strategy<Value = Document> {
+        prop_oneof![Just(TaskUnit::Yuan), Just(TaskUnit::WanYuan)].prop_flat_map(|unit| {
+            (
+                (text(), text(), 0u32..500, 0u32..20),
+                proptest::collection::vec(text(), 1..4),
+                tasks(unit, 1..4),
+                tasks(unit, 0..3),
+                indicators(),
+                (text(), text()),
+                (
+                    proptest::option::of(0i64..100_000),
+                    proptest::option::of(0i64..100_000),
+                    0u8..3,
+                    any::<bool>(),
+                ),
+            )
+                .prop_map(
+                    move |(
+                        (town, department, staff, subunits),
+                        goals,
+                        tasks,
+                        other_tasks,
+                        indicators,
+                        (s1, s2),
+                        (special, other_dev, levels, other_blank),
+                    )| {
+                        let wan = |d: Decimal| unit.to_wan(d);
+                        let project: Decimal = tasks.iter().map(|t| wan(t.amount)).sum();
+                        let basic: Option<Decimal> = if other_tasks.is_empty() {
+                            (!other_blank).then(|| Decimal::new(3780, 2))
+                        } else {
+                            Some(other_tasks.iter().map(|t| wan(t.amount)).sum())
+                        };
+                        let total = project + basic.unwrap_or_default();
+                        let (city_level, transfer) = match levels {
+                            0 => (None, None),
+                            1 => (None, Some(Decimal::ZERO)),
+                            _ => (Some(total), Some(Decimal::ZERO)),
+                        };
+                        Document {
+                            town: format!("{town}镇"),
+                            year: 2025,
+                            department,
+                            task_unit: unit,
+                            staff,
+                            subunits,
+                            budget: Budget {
+                                basic_expense: basic,
+                                project_expense: Some(project),
+                                fiscal_funds: Some(total),
+                                other_funds: (!other_blank).then_some(Decimal::ZERO),
+                                special_funds: special.map(|n| Decimal::new(n, 2)),
+                                other_development: other_dev.map(|n| Decimal::new(n, 2)),
+                                city_level,
+                                transfer,
+                            },
+                            goals,
+                            tasks,
+                            other_tasks,
+                            indicators,
+                            satisfaction: [s1, s2],
+                        }
+                    },
+                )
+        })
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(32),
+        .. proptest::prelude::ProptestConfig::default()
+    })]
+
+    #[test]
+    fn any_valid_form_round_trips_through_toml_and_its_workbook(doc in generated::document()) {
+        // Only forms `check` accepts are the law's business.
+        let text = import::toml_out::write(&doc);
+        let loaded = jixiao::model::load(text.as_bytes());
+        let shown = jixiao::diagnostic::render("导入.toml", &loaded.source, &loaded.diagnostics);
+        proptest::prop_assert_eq!(loaded.document.as_ref(), Some(&doc), "{}\n{}", shown, text);
+
+        let bytes = jixiao::render::xlsx::workbook(&doc).unwrap();
+        let f = only_form(&bytes, "xlsx");
+        no_errors(&f);
+        all_accounted(&f);
+        proptest::prop_assert!(f.report.is_empty(), "{:#?}", f.report);
+        proptest::prop_assert_eq!(&f.document, &doc);
+    }
+
+    #[test]
+    fn any_valid_form_typed_by_a_clerk_imports_back(doc in generated::document()) {
+        let fiscal = doc.budget.fiscal_funds.map(jixiao::model::document::format_amount);
+        let f = only_form(&clerk_workbook(&doc, &fiscal.unwrap_or_default()), "xlsx");
+        no_errors(&f);
+        all_accounted(&f);
+        proptest::prop_assert!(f.report.is_empty(), "{:#?}", f.report);
+        proptest::prop_assert_eq!(&f.document, &doc);
+    }
+}
+
+/// The seed typed into a workbook the way a clerk lays it out, not the way
+/// jixiao writes it: title on row 2, a blank row, part 1 in five columns,
+/// numbering typed with full-width colons, sub-items in one cell, some
+/// amounts typed as text. `fiscal` is what the clerk typed for 财政拨款.
+fn clerk_workbook(doc: &Document, fiscal: &str) -> Vec<u8> {
+    use jixiao::model::document::Text;
+    use jixiao::model::labels::{self, BudgetField};
+    use rust_decimal::prelude::ToPrimitive;
+    use rust_xlsxwriter::{Format, Workbook};
+
+    let f = Format::new();
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("Sheet1").unwrap();
+    let num = |d: rust_decimal::Decimal| d.to_f64().unwrap();
+    let items = |t: &Text, sep: &str| t.lines().join(sep);
+    ws.merge_range(1, 0, 1, 5, &format!("{}{}", doc.town, labels::TITLE), &f)
+        .unwrap();
+    ws.write(2, 0, format!("（{}年）", doc.year)).unwrap();
+    let mut r = 4;
+    ws.write(r, 0, labels::DEPARTMENT).unwrap();
+    ws.merge_range(r, 1, r, 4, &doc.department, &f).unwrap();
+    r += 1;
+    ws.write(r, 0, labels::BASIC_INFO).unwrap();
+    ws.write(r, 1, labels::STAFF).unwrap();
+    ws.write(r, 2, doc.staff).unwrap();
+    ws.write(r, 3, labels::SUBUNITS).unwrap();
+    ws.write(r, 4, doc.subunits).unwrap();
+    r += 1;
+    ws.merge_range(r, 0, r + 5, 0, labels::BUDGET, &f).unwrap();
+    for half in &labels::BUDGET_HALVES {
+        ws.write(r, 1, half.heads[0]).unwrap();
+        ws.write(r, 2, "预算金额（万元）").unwrap();
+        ws.write(r, 3, half.heads[1]).unwrap();
+        ws.write(r, 4, "预算金额（万元）").unwrap();
+        r += 1;
+        for row in half.rows {
+            for (k, field) in row.into_iter().enumerate() {
+                let c = 1 + 2 * k as u16;
+                ws.write(r, c, field.label()).unwrap();
+                match (field, field.get(&doc.budget)) {
+                    (BudgetField::FiscalFunds, _) => ws.write(r, c + 1, fiscal).map(|_| ()),
+                    (BudgetField::ProjectExpense, Some(d)) => ws
+                        .write(r, c + 1, jixiao::model::document::format_amount(d))
+                        .map(|_| ()),
+                    (_, Some(d)) => ws.write(r, c + 1, num(d)).map(|_| ()),
+                    (_, None) => Ok(()),
+                }
+                .unwrap();
+            }
+            r += 1;
+        }
+    }
+    ws.write(r, 0, labels::OVERALL).unwrap();
+    let goals: Vec<String> = (doc.goals.iter().enumerate())
+        .map(|(i, g)| format!("目标{}：{g}", i + 1))
+        .collect();
+    ws.merge_range(r, 1, r, 4, &goals.join("\n"), &f).unwrap();
+    r += 1;
+    ws.write(r, 0, labels::TASKS).unwrap();
+    let amount_head = format!("拟投入的资金（{}）", doc.task_unit.label());
+    for (c, h) in [
+        "名称",
+        "主要实施内容",
+        amount_head.as_str(),
+        "期望达到的目标（概述）",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        ws.write(r, 1 + c as u16, h).unwrap();
+    }
+    r += 1;
+    for (i, t) in doc.tasks.iter().enumerate() {
+        ws.write(r, 1, format!("任务{}：{}", i + 1, t.name))
+            .unwrap();
+        ws.write(r, 2, items(&t.content, "\n")).unwrap();
+        if i % 2 == 0 {
+            ws.write(r, 3, num(t.amount)).unwrap();
+        } else {
+            ws.write(r, 3, jixiao::model::document::format_amount(t.amount))
+                .unwrap();
+        }
+        ws.write(r, 4, items(&t.target, " ")).unwrap();
+        r += 1;
+    }
+    ws.write(r, 0, "其他需完成的任务（可选填）").unwrap();
+    for t in &doc.other_tasks {
+        ws.write(r, 1, &t.name).unwrap();
+        ws.write(r, 2, items(&t.content, "\n")).unwrap();
+        ws.write(r, 3, num(t.amount)).unwrap();
+        ws.write(r, 4, items(&t.target, "\n")).unwrap();
+        r += 1;
+    }
+    r += 1;
+    for (c, h) in labels::INDICATOR_HEADS.into_iter().enumerate() {
+        ws.write(r, 1 + c as u16, h).unwrap();
+    }
+    r += 1;
+    let rows = |n: usize| n.max(1) as u32;
+    let all: u32 = doc
+        .indicators
+        .iter()
+        .flat_map(|l| &l.groups)
+        .map(|g| rows(g.items.len()))
+        .sum();
+    // A merged range is at least two cells; one row is written plainly.
+    let down = |ws: &mut rust_xlsxwriter::Worksheet, r: u32, n: u32, c: u16, text: &str| {
+        if n > 1 {
+            ws.merge_range(r, c, r + n - 1, c, text, &f).map(|_| ())
+        } else {
+            ws.write(r, c, text).map(|_| ())
+        }
+        .unwrap()
+    };
+    down(ws, r, all, 0, labels::INDICATORS);
+    for l1 in &doc.indicators {
+        let n1: u32 = l1.groups.iter().map(|g| rows(g.items.len())).sum();
+        down(ws, r, n1, 1, &l1.name);
+        for g in &l1.groups {
+            down(ws, r, rows(g.items.len()), 2, &g.name);
+            if g.items.is_empty() {
+                r += 1;
+            }
+            for it in &g.items {
+                ws.write(r, 3, &it.name).unwrap();
+                ws.write(r, 4, items(&it.period, " ")).unwrap();
+                ws.write(r, 5, items(&it.annual, "\n")).unwrap();
+                r += 1;
+            }
+        }
+    }
+    ws.merge_range(r, 0, r, 3, labels::SATISFACTION, &f)
+        .unwrap();
+    ws.write(r, 4, &doc.satisfaction[0]).unwrap();
+    ws.write(r, 5, &doc.satisfaction[1]).unwrap();
+    wb.save_to_buffer().unwrap()
+}
+
+#[test]
+fn a_workbook_typed_by_a_clerk_imports_to_its_form() {
+    let doc = seed_doc();
+    let f = only_form(&clerk_workbook(&doc, "1,046.80"), "xlsx");
+    no_errors(&f);
+    all_accounted(&f);
+    assert!(f.report.is_empty(), "{:#?}", f.report);
+    assert_eq!(f.document, doc);
+    assert_eq!(f.sources["budget.fiscal_funds"], "Sheet1!E8");
+    assert_eq!(f.sources["overall.goals[2]"], "Sheet1!B13");
+}
+
+#[test]
+fn text_where_an_amount_belongs_points_at_that_cell() {
+    let f = only_form(&clerk_workbook(&seed_doc(), "一千零四十六"), "xlsx");
+    let errors: Vec<_> = f.report.iter().filter(|x| x.is_error()).collect();
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert_eq!(errors[0].cell.as_deref(), Some("Sheet1!E8"));
+    let shown = errors[0].to_string();
+    assert!(shown.contains("预算整体情况 › 财政拨款"), "{shown}");
+    assert!(shown.contains("一千零四十六"), "{shown}");
+    assert_eq!(f.document.budget.fiscal_funds, None);
+}
+
+#[test]
+fn a_workbook_that_is_not_the_form_names_the_first_label_not_found() {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.write(0, 0, "姓名").unwrap();
+    ws.write(0, 1, "年龄").unwrap();
+    ws.write(1, 0, "张三").unwrap();
+    ws.write(1, 1, 30).unwrap();
+    let e = import::import(&wb.save_to_buffer().unwrap(), "名单", "xlsx").unwrap_err();
+    assert!(e.message.contains("找不到“部门名称”"), "{e}");
+
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    wb.add_worksheet();
+    let e = import::import(&wb.save_to_buffer().unwrap(), "空", "xlsx").unwrap_err();
+    assert!(e.message.contains("没有任何内容"), "{e}");
+}
+
+#[test]
+fn broken_workbooks_are_clear_errors_not_panics() {
+    let cases: Vec<(Vec<u8>, &str, &str)> = vec![
+        (b"just text, not a zip".to_vec(), "xlsx", "不是 zip"),
+        (b"PK\x03\x04\x14\x00garbage".to_vec(), "xlsx", "损坏"),
+        (
+            {
+                let mut b = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+                b.extend(vec![0; 64]);
+                b.extend("EncryptedPackage".encode_utf16().flat_map(u16::to_le_bytes));
+                b
+            },
+            "xlsx",
+            "密码",
+        ),
+        (
+            {
+                let mut b = jixiao::render::xlsx::workbook(&seed_doc()).unwrap();
+                b.truncate(b.len() / 2);
+                b
+            },
+            "xlsx",
+            "损坏",
+        ),
+    ];
+    for (bytes, ext, says) in cases {
+        let e = import::import(&bytes, "坏", ext).unwrap_err();
+        assert!(e.message.contains(says), "{says}: {e}");
+    }
+}
+
+#[test]
+fn a_zip_bomb_is_refused_before_it_is_unpacked() {
+    use std::io::Write as _;
+    let mut buf = std::io::Cursor::new(Vec::new());
+    {
+        let mut z = zip::ZipWriter::new(&mut buf);
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        z.start_file("xl/worksheets/sheet1.xml", opts).unwrap();
+        let zeros = vec![0u8; 1 << 20];
+        for _ in 0..16 {
+            z.write_all(&zeros).unwrap();
+        }
+        z.finish().unwrap();
+    }
+    let started = std::time::Instant::now();
+    let e = import::import(buf.get_ref(), "炸弹", "xlsx").unwrap_err();
+    assert!(e.message.contains("zip 炸弹"), "{e}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(2));
+}
+
+mod cli {
+    use crate::support::*;
+
+    #[test]
+    fn the_seed_export_goes_to_stdout_as_the_seed_form() {
+        let out = jixiao_in(&root())
+            .args(["import", "tests/fixtures/seed.txt"])
+            .assert()
+            .code(0)
+            .get_output()
+            .clone();
+        let loaded = jixiao::model::load(&out.stdout);
+        assert_eq!(loaded.document, load_path(&seed_path()).document);
+        assert!(
+            out.stderr.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    #[test]
+    fn files_are_written_once_and_overwritten_only_with_force() {
+        let dir = tempfile::tempdir().unwrap();
+        let seed = root().join("tests/fixtures/seed.txt");
+        let run = |force: bool| {
+            let mut c = jixiao_in(dir.path());
+            c.arg("import").arg(&seed).args(["-o", "out"]);
+            if force {
+                c.arg("--force");
+            }
+            c.assert()
+        };
+        run(false).code(0);
+        let written = dir.path().join("out/seed.toml");
+        assert_eq!(
+            load_path(&written).document,
+            load_path(&seed_path()).document
+        );
+        let again = run(false).code(1).get_output().clone();
+        assert!(String::from_utf8_lossy(&again.stderr).contains("已存在"));
+        run(true).code(0);
+    }
+
+    #[test]
+    fn a_town_workbook_becomes_a_folder_of_departments() {
+        use jixiao::render::xlsx::summary::{self, Entry};
+        let dir = tempfile::tempdir().unwrap();
+        let a = load_path(&seed_path()).document.unwrap();
+        let mut b = a.clone();
+        b.department = "东莞市大朗镇财政分局".into();
+        let bytes = summary::workbook(
+            2024,
+            "大朗镇",
+            &[
+                Entry::Done {
+                    doc: &a,
+                    warnings: 0,
+                },
+                Entry::Done {
+                    doc: &b,
+                    warnings: 0,
+                },
+            ],
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("全镇.xlsx"), bytes).unwrap();
+        jixiao_in(dir.path())
+            .args(["import", "全镇.xlsx"])
+            .assert()
+            .code(2);
+        jixiao_in(dir.path())
+            .args(["import", "全镇.xlsx", "-o", "data"])
+            .assert()
+            .code(0);
+        for d in [&a, &b] {
+            let path = dir
+                .path()
+                .join("data/全镇")
+                .join(format!("{}.toml", jixiao::names::sheet_name(&d.department)));
+            assert_eq!(
+                load_path(&path).document.as_ref(),
+                Some(d),
+                "{}",
+                path.display()
+            );
+        }
+    }
+
+    #[test]
+    fn a_wrong_cell_is_named_and_partial_still_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = std::fs::read_to_string(root().join("tests/fixtures/seed.txt"))
+            .unwrap()
+            .replace("37.80", "三十七点八");
+        std::fs::write(dir.path().join("坏.txt"), text).unwrap();
+        let out = jixiao_in(dir.path())
+            .args(["import", "坏.txt", "-o", "out"])
+            .assert()
+            .code(1)
+            .get_output()
+            .clone();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("第10行第3列（预算整体情况 › 基本支出）"),
+            "{stderr}"
+        );
+        assert!(!dir.path().join("out/坏.toml").exists());
+        jixiao_in(dir.path())
+            .args(["import", "坏.txt", "-o", "out", "--partial"])
+            .assert()
+            .code(1);
+        let written = std::fs::read_to_string(dir.path().join("out/坏.toml")).unwrap();
+        assert!(written.contains("basic_expense = \"\""), "{written}");
+    }
+}
+
+/// Every fixture under `tests/fixtures/import/` is the seed form in some
+/// other dress (GBK with CRLF, extra rows around it, the export pasted into
+/// an .ods sheet): each reads back as the seed, and each of its non-empty
+/// cells is used or reported by name.
+#[test]
+fn every_fixture_is_the_seed_and_every_cell_is_accounted_for() {
+    let dir = support::root().join("tests/fixtures/import");
+    let mut paths: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    paths.push(support::root().join("tests/fixtures/seed.txt"));
+    paths.sort();
+    assert!(paths.len() >= 4);
+    for path in paths {
+        let bytes = std::fs::read(&path).unwrap();
+        let ext = path.extension().unwrap().to_string_lossy().to_string();
+        let tables = import::table::read(&bytes, "x", &ext).unwrap();
+        let cells: usize = tables.iter().map(|t| t.cells.len()).sum();
+        let f = only_form(&bytes, &ext);
+        let shown = path.display();
+        no_errors(&f);
+        all_accounted(&f);
+        assert_eq!(f.uses.len(), cells, "{shown}");
+        assert_eq!(f.document, seed_doc(), "{shown}");
+        let reported: Vec<&str> = f.report.iter().filter_map(|r| r.cell.as_deref()).collect();
+        if path.ends_with("export_with_extra_rows.txt") {
+            assert_eq!(
+                reported,
+                ["第5行第1列", "第65行第1列", "第65行第2列"],
+                "{shown}"
+            );
+        } else {
+            assert!(reported.is_empty(), "{shown}: {reported:?}");
+        }
+    }
+}
+
+#[test]
+fn a_wrong_task_sum_is_traced_back_to_its_cell() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(support::root().join("tests/fixtures/seed.txt"))
+        .unwrap()
+        .replace("1,009.00", "1,019.00")
+        .replace("1,046.80", "1,056.80");
+    std::fs::write(dir.path().join("差.txt"), text).unwrap();
+    let out = support::jixiao_in(dir.path())
+        .args(["import", "差.txt", "-o", "out"])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("原表中的位置：第11行第3列"), "{stderr}");
+    assert!(dir.path().join("out/差.toml").exists());
+}
+
+/// The seed export with its lines edited by `edit`.
+fn seed_text_with(edit: impl FnOnce(&mut Vec<&str>)) -> Vec<u8> {
+    let text = String::from_utf8(fixture("seed.txt")).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    edit(&mut lines);
+    lines.join("\n").into_bytes()
+}
+
+#[test]
+fn a_second_department_row_is_an_error_at_that_row() {
+    let bytes = seed_text_with(|l| {
+        let dept = l[6];
+        l.insert(8, dept);
+    });
+    let f = only_form(&bytes, "txt");
+    all_accounted(&f);
+    let errors: Vec<String> = f
+        .report
+        .iter()
+        .filter(|x| x.is_error())
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert!(errors[0].contains("第9行第1列"), "{}", errors[0]);
+    assert!(errors[0].contains("第二次出现“部门名称”"), "{}", errors[0]);
+    assert_eq!(f.document, seed_doc());
+}
+
+#[test]
+fn a_form_that_ends_early_says_where() {
+    let bytes = seed_text_with(|l| l.truncate(40));
+    let f = only_form(&bytes, "txt");
+    all_accounted(&f);
+    let errors: Vec<&jixiao::import::Finding> = f.report.iter().filter(|x| x.is_error()).collect();
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert_eq!(errors[0].cell.as_deref(), Some("第40行第6列"));
+    assert!(errors[0].message.contains("表格到这里就结束了"));
+    // What was read is kept, for --partial to write.
+    assert_eq!(f.document.tasks, seed_doc().tasks);
+}
+
+#[test]
+fn a_numeric_cell_with_more_than_cents_is_rounded_and_reported() {
+    let mut doc = seed_doc();
+    doc.budget.special_funds = Some(rust_decimal::Decimal::new(5, 3));
+    let bytes = jixiao::render::xlsx::workbook(&doc).unwrap();
+    let f = only_form(&bytes, "xlsx");
+    no_errors(&f);
+    assert_eq!(
+        f.document.budget.special_funds,
+        Some(rust_decimal::Decimal::new(1, 2))
+    );
+    let notes: Vec<String> = f.report.iter().map(ToString::to_string).collect();
+    assert_eq!(notes.len(), 1, "{notes:#?}");
+    assert!(
+        notes[0].contains("0.005") && notes[0].contains("0.01"),
+        "{}",
+        notes[0]
+    );
+    assert_eq!(
+        f.cell_of("budget.special_funds"),
+        f.report[0].cell.as_deref()
+    );
+    assert_eq!(
+        f.cell_of("tasks[5].content[1]"),
+        f.cell_of("tasks[5].content")
+    );
+    assert_eq!(f.cell_of("budget"), None);
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(48),
+        .. proptest::prelude::ProptestConfig::default()
+    })]
+
+    /// A damaged workbook or export ends in a form or a clear error, never
+    /// a panic: bytes of the seed's workbook overwritten, or the file cut.
+    #[test]
+    fn damaged_inputs_never_panic(
+        at in proptest::collection::vec((0.0f64..1.0, proptest::prelude::any::<u8>()), 1..8),
+        cut in proptest::option::of(0.5f64..1.0),
+        text in proptest::prelude::any::<bool>(),
+    ) {
+        let (mut bytes, ext) = if text {
+            (fixture("seed.txt"), "txt")
+        } else {
+            (jixiao::render::xlsx::workbook(&seed_doc()).unwrap(), "xlsx")
+        };
+        for (pos, b) in at {
+            let i = ((bytes.len() as f64) * pos) as usize;
+            if let Some(x) = bytes.get_mut(i) {
+                *x = b;
+            }
+        }
+        if let Some(cut) = cut {
+            bytes.truncate(((bytes.len() as f64) * cut) as usize + 1);
+        }
+        match import::import(&bytes, "坏", ext) {
+            Ok(forms) => {
+                for f in &forms.forms {
+                    all_accounted(f);
+                    let _ = import::toml_out::write(&f.document);
+                }
+            }
+            Err(e) => proptest::prop_assert!(!e.message.is_empty()),
+        }
+    }
+}
+
+#[test]
+fn a_broken_department_sheet_in_a_town_workbook_is_an_error_not_a_skip() {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("说明").unwrap();
+    ws.write(0, 0, "本工作簿由各部门填写").unwrap();
+    let ws = wb.add_worksheet();
+    ws.set_name("坏部门").unwrap();
+    ws.write(0, 0, "部门名称").unwrap();
+    ws.write(0, 1, "某办公室").unwrap();
+    let seed = jixiao::render::xlsx::workbook(&seed_doc()).unwrap();
+    // The seed's sheet, copied cell by cell through the importer's own view.
+    let table = &import::table::read(&seed, "x", "xlsx").unwrap()[0];
+    let ws = wb.add_worksheet();
+    ws.set_name("党建").unwrap();
+    for c in &table.cells {
+        match c.number {
+            Some(n) => ws.write(
+                c.row,
+                c.col as u16,
+                rust_decimal::prelude::ToPrimitive::to_f64(&n).unwrap(),
+            ),
+            None => ws.write(c.row, c.col as u16, &c.text),
+        }
+        .unwrap();
+    }
+    let forms = import::import(&wb.save_to_buffer().unwrap(), "全镇", "xlsx").unwrap();
+    assert_eq!(forms.forms.len(), 1);
+    assert_eq!(forms.forms[0].document, seed_doc());
+    let skipped: Vec<(bool, String)> = forms
+        .skipped
+        .iter()
+        .map(|s| (s.is_error(), s.message.clone()))
+        .collect();
+    assert_eq!(skipped.len(), 2, "{skipped:#?}");
+    assert!(
+        !skipped[0].0 && skipped[0].1.contains("说明"),
+        "{skipped:#?}"
+    );
+    assert!(
+        skipped[1].0 && skipped[1].1.contains("坏部门"),
+        "{skipped:#?}"
+    );
+}
+
+#[test]
+fn a_town_name_with_spaces_keeps_them() {
+    let mut doc = seed_doc();
+    doc.town = "x = 1镇".into();
+    let f = only_form(&jixiao::render::xlsx::workbook(&doc).unwrap(), "xlsx");
+    assert_eq!(f.document.town, "x = 1镇");
+}
+
+#[test]
+fn a_date_cell_reads_as_the_form_writes_dates() {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    let date = rust_xlsxwriter::ExcelDateTime::from_ymd(2024, 12, 31).unwrap();
+    let format = rust_xlsxwriter::Format::new().set_num_format("yyyy\"年\"m\"月\"d\"日\"");
+    ws.write_datetime_with_format(0, 0, &date, &format).unwrap();
+    let tables = import::table::read(&wb.save_to_buffer().unwrap(), "x", "xlsx").unwrap();
+    assert_eq!(tables[0].cells[0].text, "2024年12月31日");
+    assert_eq!(tables[0].cells[0].number, None);
+}
+
+#[test]
+fn a_fraction_in_a_text_cell_is_flagged_as_a_possible_percentage() {
+    let mut doc = seed_doc();
+    doc.indicators[0].groups[1].items[0].annual = jixiao::model::document::Text::One("0.9".into());
+    // Written as jixiao writes texts, then turned into a number cell the
+    // way Excel stores a typed `90%`.
+    let table_bytes = jixiao::render::xlsx::workbook(&doc).unwrap();
+    let table = &import::table::read(&table_bytes, "x", "xlsx").unwrap()[0];
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    for c in &table.cells {
+        if c.text == "0.9" {
+            ws.write(c.row, c.col as u16, 0.9).unwrap();
+        } else if let Some(n) = c.number {
+            ws.write(
+                c.row,
+                c.col as u16,
+                rust_decimal::prelude::ToPrimitive::to_f64(&n).unwrap(),
+            )
+            .unwrap();
+        } else {
+            ws.write(c.row, c.col as u16, &c.text).unwrap();
+        }
+    }
+    let f = only_form(&wb.save_to_buffer().unwrap(), "xlsx");
+    assert_eq!(f.document, doc);
+    let notes: Vec<String> = f.report.iter().map(ToString::to_string).collect();
+    assert_eq!(notes.len(), 1, "{notes:#?}");
+    assert!(
+        notes[0].contains("90%") && notes[0].contains("年度指标值"),
+        "{}",
+        notes[0]
+    );
+}
+
+#[test]
+fn a_totals_row_under_the_tasks_is_reported_not_imported() {
+    let bytes = seed_text_with(|l| l.insert(25, "\t合 计\t\t10,090,000.00\t"));
+    let f = only_form(&bytes, "txt");
+    no_errors(&f);
+    all_accounted(&f);
+    assert_eq!(f.document, seed_doc());
+    let notes: Vec<String> = f.report.iter().map(ToString::to_string).collect();
+    assert_eq!(notes.len(), 2, "{notes:#?}");
+    assert!(notes[0].contains("第26行第2列"), "{}", notes[0]);
+    assert!(notes[1].contains("第26行第4列"), "{}", notes[1]);
+}
+
+#[test]
+fn the_first_missing_label_in_the_forms_order_is_named() {
+    // Without 财政供养人员数 and 总体绩效目标, the first is named.
+    let bytes = seed_text_with(|l| {
+        l[7] = "基本信息\t人数\t19\t下属二级单位数\t0";
+        l[14] = "目标\t无";
+    });
+    let e = import::import(&bytes, "缺", "txt").unwrap_err();
+    assert!(e.message.contains("找不到“财政供养人员数”"), "{e}");
+    let bytes = seed_text_with(|l| l[14] = "目标\t无");
+    let e = import::import(&bytes, "缺", "txt").unwrap_err();
+    assert!(e.message.contains("找不到“总体绩效目标”"), "{e}");
+}
