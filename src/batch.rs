@@ -156,8 +156,23 @@ pub fn process(job: &Job, ts: &Typesetter, opts: &Options) -> Report {
 }
 
 fn process_inner(job: &Job, ts: &Typesetter, opts: &Options) -> Report {
-    let l = crate::model::load_file(&job.input, opts.strict);
     let mut report = Report::new(&job.input, Status::Invalid);
+    let mut forms = crate::import::load_any(&job.input, opts.strict);
+    if forms.len() > 1 {
+        report.errors = 1;
+        report.diagnostics.push(
+            Diagnostic::error(format!(
+                "这个文件中有 {} 个部门的表；请先用 jixiao import 拆成每个部门一个文件",
+                forms.len()
+            ))
+            .field("文件"),
+        );
+        return report;
+    }
+    let Some(form) = forms.pop() else {
+        return report;
+    };
+    let l = form.loaded.clone();
     report.errors = l.errors();
     report.warnings = l.warnings();
     report.diagnostics = l.diagnostics;
@@ -178,8 +193,11 @@ fn process_inner(job: &Job, ts: &Typesetter, opts: &Options) -> Report {
                 failed |= !write(&mut report, job.stem.with_extension("pdf"), &r.pdf);
             }
             Err(errors) => {
+                // A form from a workbook: at the cell, not the data file.
                 report.errors += errors.len();
-                report.diagnostics.extend(errors);
+                report
+                    .diagnostics
+                    .extend(errors.into_iter().map(|d| form.place(d)));
                 failed = true;
             }
         }

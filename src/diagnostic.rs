@@ -44,6 +44,10 @@ pub struct Diagnostic {
     pub path: Option<String>,
     /// Byte range in the source the mistake is at.
     pub span: Option<Range<usize>>,
+    /// For a form read from a workbook or a text export: the cell the
+    /// mistake is in (`F6`, `Sheet1!F6`, `第14行第3列`), shown instead of a
+    /// line of the source.
+    pub cell: Option<String>,
     /// Short text printed under the caret.
     pub label: Option<String>,
     /// Further explanation or a hint how to fix it.
@@ -66,6 +70,7 @@ impl Diagnostic {
             field: None,
             path: None,
             span: None,
+            cell: None,
             label: None,
             notes: Vec::new(),
         }
@@ -144,6 +149,15 @@ fn render_one(out: &mut String, path: &str, source: &str, d: &Diagnostic) {
         .as_ref()
         .map(|f| format!("（{f}）"))
         .unwrap_or_default();
+    if let Some(cell) = &d.cell {
+        let sep = if cell.starts_with('第') { "：" } else { "!" };
+        let _ = writeln!(out, "  --> {path}{sep}{cell}{field}");
+        for n in &d.notes {
+            let _ = writeln!(out, "   = {n}");
+        }
+        out.push('\n');
+        return;
+    }
     let Some(span) = &d.span else {
         let _ = writeln!(out, "  --> {path}{field}");
         for n in &d.notes {

@@ -5,16 +5,23 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-/// Every `*.toml` under the given files and folders, sorted, without
-/// duplicates. Hidden entries (`.git`, `.~lock`) are skipped, and symlinked
+/// Data files only, as `batch` walks a data folder.
+pub const DATA: &[&str] = &["toml"];
+
+/// Data files and the workbooks departments send in, as `check` walks a
+/// folder of them.
+pub const DATA_AND_WORKBOOKS: &[&str] = &["toml", "xlsx", "xlsm", "xls", "ods"];
+
+/// Every file with one of `exts` under the given folders, and the files
+/// given themselves, sorted, without duplicates. Hidden entries (`.git`, `.~lock`) are skipped, and symlinked
 /// folders are not followed, so a link loop cannot trap the walk.
-pub fn collect(roots: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
+pub fn collect(roots: &[PathBuf], exts: &[&str]) -> anyhow::Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for root in roots {
         let meta =
             std::fs::metadata(root).with_context(|| format!("找不到“{}”", root.display()))?;
         if meta.is_dir() {
-            walk(root, &mut out)?;
+            walk(root, exts, &mut out)?;
         } else {
             out.push(root.clone());
         }
@@ -24,22 +31,24 @@ pub fn collect(roots: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
+fn walk(dir: &Path, exts: &[&str], out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
     let entries =
         std::fs::read_dir(dir).with_context(|| format!("无法读取文件夹“{}”", dir.display()))?;
     for entry in entries {
         let entry = entry.with_context(|| format!("无法读取文件夹“{}”", dir.display()))?;
         let name = entry.file_name();
-        if name.to_string_lossy().starts_with('.') {
+        // Hidden entries, and the owner files Excel and WPS keep beside a
+        // workbook that is open (`~$党建.xlsx`).
+        if name.to_string_lossy().starts_with(['.', '~']) {
             continue;
         }
         let path = entry.path();
         let ty = entry.file_type()?;
         if ty.is_dir() {
-            walk(&path, out)?;
+            walk(&path, exts, out)?;
         } else if path
             .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("toml"))
+            .is_some_and(|e| exts.iter().any(|x| e.eq_ignore_ascii_case(x)))
             && (ty.is_file() || path.is_file())
         {
             out.push(path);

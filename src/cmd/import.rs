@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use crate::cli::ImportArgs;
 use crate::diagnostic;
 use crate::files;
-use crate::import::{self, Imported, table};
+use crate::import::{self, Imported};
 use crate::names;
 
 /// Where one form goes.
@@ -26,7 +26,7 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<ExitCode> {
     let mut read: Vec<(PathBuf, Vec<Imported>)> = Vec::new();
     for path in &args.files {
         let shown = path.display().to_string();
-        match read_one(path) {
+        match import::read_file(path) {
             Ok(forms) => {
                 for s in &forms.skipped {
                     err!("{shown}：{s}");
@@ -77,33 +77,6 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<ExitCode> {
         err!("共导入 {written} 个表，{failed} 个未能导入或未通过检查");
     }
     Ok(ExitCode::from(u8::from(failed > 0)))
-}
-
-/// The forms in one file, its size bounded before it is read.
-fn read_one(path: &Path) -> Result<import::Forms, String> {
-    let meta =
-        std::fs::metadata(path).map_err(|e| format!("无法读取：{}", files::describe_io(&e)))?;
-    let ext = path
-        .extension()
-        .map_or_else(String::new, |s| s.to_string_lossy().to_lowercase());
-    if ext == "toml" {
-        return Err("这已经是数据文件，不需要导入；请用 jixiao check 检查".into());
-    }
-    if meta.is_dir() {
-        return Err("这是一个文件夹；请写出其中的文件，如 文件夹/*.xlsx".into());
-    }
-    if meta.len() > table::MAX_FILE_BYTES {
-        return Err(format!(
-            "文件有 {} MB，超过可读取的上限 {} MB，不像是一份绩效目标表",
-            meta.len() / (1024 * 1024),
-            table::MAX_FILE_BYTES / (1024 * 1024)
-        ));
-    }
-    let bytes = std::fs::read(path).map_err(|e| format!("无法读取：{}", files::describe_io(&e)))?;
-    let stem = path
-        .file_stem()
-        .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
-    import::import(&bytes, &stem, &ext).map_err(|e| e.to_string())
 }
 
 /// Reports, checks and writes one form; `Ok(true)` when it was written

@@ -106,6 +106,14 @@ fn clashes(jobs: &[Job]) -> Option<String> {
     let mut seen: std::collections::HashMap<String, &Path> = std::collections::HashMap::new();
     let mut lines = Vec::new();
     for j in jobs {
+        // A workbook rendered into its own folder would be replaced by its
+        // own output.
+        for ext in ["pdf", "xlsx"] {
+            let out = j.stem.with_extension(ext);
+            if jobs.iter().any(|i| key(&i.input) == key(&out)) {
+                lines.push(format!("“{}”会被自己的输出覆盖", out.display()));
+            }
+        }
         if let Some(first) = seen.insert(key(&j.stem), &j.input) {
             lines.push(format!(
                 "“{}”和“{}”都会写到“{}”",
@@ -146,7 +154,7 @@ pub fn run(args: &BatchArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let dir = args.dir.clone().unwrap_or_else(|| PathBuf::from("data"));
     let out = args.output.clone().unwrap_or_else(|| PathBuf::from("out"));
-    let found = files::collect(std::slice::from_ref(&dir))?;
+    let found = files::collect(std::slice::from_ref(&dir), files::DATA)?;
     let jobs: Vec<Job> = found
         .iter()
         .filter_map(|input| {

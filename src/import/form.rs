@@ -137,14 +137,20 @@ impl Imported {
     /// value's (`tasks[5].content[1]` falls back to `tasks[5].content`):
     /// how a diagnostic about the data file points into the workbook.
     pub fn cell_of(&self, path: &str) -> Option<&str> {
-        let mut p = path;
-        loop {
-            if let Some(c) = self.sources.get(p) {
-                return Some(c);
-            }
-            let cut = p.rfind(['.', '['])?;
-            p = &p[..cut];
+        cell_of(&self.sources, path)
+    }
+}
+
+/// The cell a data-file path came from in `sources`, or the cell of the
+/// nearest value that encloses it (`tasks[5].content[1]` → `tasks[5].content`).
+pub fn cell_of<'a>(sources: &'a BTreeMap<String, String>, path: &str) -> Option<&'a str> {
+    let mut p = path;
+    loop {
+        if let Some(c) = sources.get(p) {
+            return Some(c);
         }
+        let cut = p.rfind(['.', '['])?;
+        p = &p[..cut];
     }
 }
 

@@ -12,7 +12,10 @@ pub mod table;
 pub mod text;
 pub mod toml_out;
 
-use crate::diagnostic::Severity;
+use std::path::Path;
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::{self, Loaded};
 use crate::render::xlsx::summary;
 
 pub use form::{Finding, Imported, Use};
@@ -99,4 +102,179 @@ pub fn check(form: &Imported) -> (String, crate::model::Loaded) {
         }
     }
     (text, loaded)
+}
+
+/// The forms in one file, its size bounded before it is read.
+pub fn read_file(path: &Path) -> Result<Forms, String> {
+    let meta = std::fs::metadata(path)
+        .map_err(|e| format!("无法读取：{}", crate::files::describe_io(&e)))?;
+    let ext = path
+        .extension()
+        .map_or_else(String::new, |s| s.to_string_lossy().to_lowercase());
+    if ext == "toml" {
+        return Err("这已经是数据文件，不需要导入；请用 jixiao check 检查".into());
+    }
+    if meta.is_dir() {
+        return Err("这是一个文件夹；请写出其中的文件，如 文件夹/*.xlsx".into());
+    }
+    if meta.len() > table::MAX_FILE_BYTES {
+        return Err(format!(
+            "文件有 {} MB，超过可读取的上限 {} MB，不像是一份绩效目标表",
+            meta.len() / (1024 * 1024),
+            table::MAX_FILE_BYTES / (1024 * 1024)
+        ));
+    }
+    let bytes =
+        std::fs::read(path).map_err(|e| format!("无法读取：{}", crate::files::describe_io(&e)))?;
+    let stem = path
+        .file_stem()
+        .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+    import(&bytes, &stem, &ext).map_err(|e| e.to_string())
+}
+
+/// The extensions of the files `import`, `check`, `render` and `batch`
+/// read as existing forms (workbooks and the budget system's export).
+pub const FORM_FILES: &[&str] = &["xlsx", "xlsm", "xls", "xlsb", "ods", "txt"];
+
+/// Whether `path` names a workbook or an export rather than a data file.
+pub fn is_form_file(path: &Path) -> bool {
+    path.extension().is_some_and(|e| {
+        let e = e.to_string_lossy().to_lowercase();
+        FORM_FILES.contains(&e.as_str())
+    })
+}
+
+/// One form of a file, loaded as `check` and `render` see it.
+pub struct LoadedForm {
+    /// The sheet, when the file holds several forms; else `None`.
+    pub sheet: Option<String>,
+    pub loaded: Loaded,
+    /// For a form read from a workbook: where each value came from.
+    sources: std::collections::BTreeMap<String, String>,
+    several: bool,
+}
+
+impl LoadedForm {
+    fn plain(loaded: Loaded) -> LoadedForm {
+        LoadedForm {
+            sheet: None,
+            loaded,
+            sources: Default::default(),
+            several: false,
+        }
+    }
+
+    /// Points a later finding (the glyph check's) at the source cell of
+    /// its field, when the form came from a workbook.
+    pub fn place(&self, mut d: Diagnostic) -> Diagnostic {
+        if !self.sources.is_empty() {
+            locate(&mut d, &self.sources, self.several);
+        }
+        d
+    }
+}
+
+/// Loads every form of `path`: a data file as such; a workbook or export
+/// through the importer, each diagnostic pointing at its source cell.
+/// With `strict`, warnings count as errors. A file that cannot be read is
+/// one form with that error.
+pub fn load_any(path: &Path, strict: bool) -> Vec<LoadedForm> {
+    if !is_form_file(path) {
+        return vec![LoadedForm::plain(model::load_file(path, strict))];
+    }
+    let failed = |d: Diagnostic| Loaded {
+        source: String::new(),
+        document: None,
+        diagnostics: vec![d],
+    };
+    let forms = match read_file(path) {
+        Ok(f) => f,
+        Err(why) => {
+            return vec![LoadedForm::plain(failed(
+                Diagnostic::error(why).field("文件"),
+            ))];
+        }
+    };
+    let several = forms.forms.len() > 1;
+    let mut out: Vec<LoadedForm> = forms
+        .forms
+        .iter()
+        .map(|f| LoadedForm {
+            sheet: several.then(|| f.sheet.clone()),
+            loaded: load_form(f, several, strict),
+            sources: f.sources.clone(),
+            several,
+        })
+        .collect();
+    // Sheets that were meant to be forms and could not be read.
+    for s in forms.skipped.iter().filter(|s| s.is_error()) {
+        out.push(LoadedForm::plain(failed(finding(s, several))));
+    }
+    out
+}
+
+/// A form read from a workbook, checked as a data file would be, every
+/// finding at its cell: what the importer could not read, then what the
+/// checks found.
+pub fn load_form(form: &Imported, several: bool, strict: bool) -> Loaded {
+    let text = toml_out::write(&form.document);
+    let mut loaded = model::load(text.as_bytes());
+    for d in &mut loaded.diagnostics {
+        locate(d, &form.sources, several);
+    }
+    let mut diagnostics: Vec<Diagnostic> =
+        form.report.iter().map(|f| finding(f, several)).collect();
+    diagnostics.append(&mut loaded.diagnostics);
+    if strict {
+        for d in &mut diagnostics {
+            d.severity = Severity::Error;
+        }
+    }
+    let failed = form.errors() > 0 || diagnostics.iter().any(Diagnostic::is_error);
+    Loaded {
+        source: text,
+        document: if failed { None } else { loaded.document },
+        diagnostics,
+    }
+}
+
+/// Points a finding about a form read from a workbook at its cell: the
+/// cell of its field, of the value enclosing it, or, for a whole block
+/// (`budget`), of the block's first value. Never at a line of the data file
+/// the clerk did not write.
+fn locate(d: &mut Diagnostic, sources: &std::collections::BTreeMap<String, String>, several: bool) {
+    let cell = d.path.as_deref().and_then(|p| {
+        form::cell_of(sources, p).or_else(|| {
+            sources
+                .iter()
+                .find(|(k, _)| {
+                    k.strip_prefix(p)
+                        .is_some_and(|rest| rest.starts_with(['.', '[']))
+                })
+                .map(|(_, c)| c.as_str())
+        })
+    });
+    d.cell = cell.map(|c| shown_cell(c, several));
+    d.span = None;
+}
+
+/// A cell as a message shows it after the file name: `F6` when the file
+/// holds one form (its sheet goes without saying), `Sheet1!F6` otherwise.
+fn shown_cell(cell: &str, several: bool) -> String {
+    match cell.rsplit_once('!') {
+        Some((_, at)) if !several => at.to_string(),
+        _ => cell.to_string(),
+    }
+}
+
+fn finding(f: &Finding, several: bool) -> Diagnostic {
+    let mut d = match f.severity {
+        Severity::Error => Diagnostic::error(f.message.clone()),
+        Severity::Warning => Diagnostic::warning(f.message.clone()),
+    };
+    if let Some(field) = &f.field {
+        d = d.of(field);
+    }
+    d.cell = f.cell.as_deref().map(|c| shown_cell(c, several));
+    d
 }

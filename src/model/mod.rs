@@ -21,7 +21,7 @@ use std::path::Path;
 use crate::diagnostic::{Diagnostic, Severity};
 
 /// A loaded file: its text (for printing diagnostics) and what was found.
-#[derive(Debug)]
+#[derive(Debug, Clone, Default)]
 pub struct Loaded {
     /// The file's text (lossily decoded if it was not UTF-8).
     pub source: String,

@@ -43,7 +43,7 @@ fn a_folder_with_one_bad_file_exits_1_and_names_it() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("共检查 2 个文件：1 个通过，1 个有错误"),
+        stdout.contains("共检查 2 个表：1 个通过，1 个有错误"),
         "{stdout}"
     );
     assert!(stderr.contains("坏.toml:17:16"), "{stderr}");

@@ -571,6 +571,75 @@ fn a_zip_bomb_is_refused_before_it_is_unpacked() {
 mod cli {
     use crate::support::*;
 
+    /// Issue 11: the finance bureau checks the workbooks departments send
+    /// in with one command; each mistake is shown at its cell, with the
+    /// same field name as for a data file.
+    #[test]
+    fn check_reads_a_folder_of_workbooks_and_points_at_cells() {
+        let dir = tempfile::tempdir().unwrap();
+        let got = dir.path().join("收到的");
+        std::fs::create_dir_all(&got).unwrap();
+        let doc = seed_doc();
+        std::fs::write(
+            got.join("党建.xlsx"),
+            jixiao::render::xlsx::workbook(&doc).unwrap(),
+        )
+        .unwrap();
+        let mut wrong = doc.clone();
+        wrong.budget.fiscal_funds = Some(rust_decimal::Decimal::new(104_780, 2));
+        std::fs::write(
+            got.join("坏.xlsx"),
+            jixiao::render::xlsx::workbook(&wrong).unwrap(),
+        )
+        .unwrap();
+        // The owner file Excel keeps beside an open workbook is no form.
+        std::fs::write(got.join("~$党建.xlsx"), "lock").unwrap();
+        let out = jixiao_in(dir.path())
+            .args(["check", "收到的"])
+            .assert()
+            .code(1)
+            .get_output()
+            .clone();
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(stdout.contains("✓ 收到的/党建.xlsx"), "{stdout}");
+        assert!(stdout.contains("✗ 收到的/坏.xlsx：1 个错误"), "{stdout}");
+        assert!(stdout.contains("共检查 2 个表"), "{stdout}");
+        assert!(
+            stderr.contains("--> 收到的/坏.xlsx!D6（预算整体情况）"),
+            "{stderr}"
+        );
+        // No line of a data file the clerk never wrote.
+        assert!(!stderr.contains(" | "), "{stderr}");
+    }
+
+    /// Issue 11: `render` takes a workbook as it takes a data file, and
+    /// the form is the same, so the PDF is too.
+    #[test]
+    fn render_takes_a_workbook_and_makes_the_same_pdf() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("党建.xlsx"),
+            jixiao::render::xlsx::workbook(&seed_doc()).unwrap(),
+        )
+        .unwrap();
+        std::fs::copy(seed_path(), dir.path().join("党建.toml")).unwrap();
+        for (input, out) in [("党建.xlsx", "a"), ("党建.toml", "b")] {
+            jixiao_in(dir.path())
+                .args(["render", "--format", "pdf", input, "-o", out])
+                .assert()
+                .code(0);
+        }
+        let a = std::fs::read(dir.path().join("a/党建.pdf")).unwrap();
+        let b = std::fs::read(dir.path().join("b/党建.pdf")).unwrap();
+        assert!(a == b, "the workbook's PDF differs from the data file's");
+        // Rendering a workbook into its own folder would replace it.
+        jixiao_in(dir.path())
+            .args(["render", "党建.xlsx", "-o", "."])
+            .assert()
+            .code(2);
+    }
+
     #[test]
     fn the_seed_export_goes_to_stdout_as_the_seed_form() {
         let out = jixiao_in(&root())
