@@ -7,11 +7,7 @@ use jixiao::model::Document;
 
 use crate::support;
 
-fn seed_doc() -> Document {
-    support::load_path(&support::seed_path())
-        .document
-        .expect("the seed data file is valid")
-}
+use support::seed_doc;
 
 fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(support::root().join("tests/fixtures").join(name)).expect("fixture")
