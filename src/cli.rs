@@ -89,10 +89,10 @@ pub struct NewArgs {
 #[derive(Debug, clap::Args)]
 pub struct ImportArgs {
     /// 要导入的文件：工作簿（.xlsx、.xls、.ods）或预算系统导出的文本（.txt）。
-    #[arg(required = true, value_hint = clap::ValueHint::FilePath)]
+    #[arg(value_name = "文件", required = true, value_hint = clap::ValueHint::FilePath)]
     pub files: Vec<PathBuf>,
     /// 输出文件夹；不写则把唯一的一个表输出到屏幕。
-    #[arg(short, long, value_hint = clap::ValueHint::DirPath)]
+    #[arg(value_name = "文件夹", short, long, value_hint = clap::ValueHint::DirPath)]
     pub output: Option<PathBuf>,
     /// 覆盖已有的文件（默认不覆盖）。
     #[arg(long)]
