@@ -169,10 +169,10 @@ fn process_inner(job: &Job, ts: &Typesetter, opts: &Options) -> Report {
         );
         return report;
     }
-    let Some(form) = forms.pop() else {
+    let Some(mut form) = forms.pop() else {
         return report;
     };
-    let l = form.loaded.clone();
+    let l = std::mem::take(&mut form.loaded);
     report.errors = l.errors();
     report.warnings = l.warnings();
     report.diagnostics = l.diagnostics;

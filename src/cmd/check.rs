@@ -33,9 +33,9 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     let (mut forms, mut failed) = (0, 0);
     let (mut errors, mut warnings) = (0, 0);
     for path in &found {
-        for form in import::load_any(path, args.strict) {
+        for mut form in import::load_any(path, args.strict) {
             forms += 1;
-            let mut loaded = form.loaded.clone();
+            let mut loaded = std::mem::take(&mut form.loaded);
             if let Some(doc) = &loaded.document {
                 let missing = glyph_errors(&fonts, doc, &loaded.source);
                 if !missing.is_empty() {

@@ -36,8 +36,7 @@ fn options(pdf: &PdfArgs, format: FormatArg, strict: bool) -> Options {
 }
 
 /// Stops the workers on the first Ctrl-C, SIGTERM (what Kubernetes sends
-/// a Job's pod), SIGHUP or closed console window: the departments in hand
-/// are finished. A second one exits at once, after removing the temp files
+/// a Job's pod) or SIGHUP: the departments in hand are finished. A second one exits at once, after removing the temp files
 /// being written: outputs already in place are whole, the others keep their
 /// earlier version.
 fn interrupt_flag() -> Arc<AtomicBool> {

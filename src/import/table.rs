@@ -9,7 +9,7 @@
 use std::io::{Cursor, Read, Seek};
 use std::str::FromStr;
 
-use calamine::{Data, DataRef, Reader, Sheets};
+use calamine::{Data, Reader, Sheets};
 use rust_decimal::Decimal;
 
 /// Largest input file read, in bytes. A form is a few hundred kilobytes.
@@ -285,17 +285,8 @@ fn xlsx_sheet<RS: Read + Seek>(
         let mut reader = wb.worksheet_cells_reader(name).map_err(bad)?;
         while let Some(c) = reader.next_cell().map_err(bad)? {
             let (row, col) = c.get_position();
-            let value = match c.get_value() {
-                DataRef::SharedString(s) => Value::Text(s.to_string()),
-                DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => {
-                    Value::Text(s.clone())
-                }
-                DataRef::Int(i) => Value::Number(Decimal::from(*i)),
-                DataRef::Float(f) => Value::Float(*f),
-                DataRef::Bool(b) => Value::Text(if *b { "TRUE" } else { "FALSE" }.into()),
-                DataRef::DateTime(d) => Value::Text(date_text(d)),
-                DataRef::Error(e) => Value::Text(format!("#{e:?}")),
-                DataRef::Empty => continue,
+            let Some(value) = value_of(&Data::from(c.get_value().clone())) else {
+                continue;
             };
             push(&mut cells, name, row, col, value)?;
         }
@@ -323,14 +314,8 @@ fn ranged_sheet<RS: Read + Seek>(wb: &mut Sheets<RS>, name: &str) -> Result<Tabl
             range.start().map_or(0, |s| s.0) + row as u32,
             range.start().map_or(0, |s| s.1) + col as u32,
         );
-        let value = match v {
-            Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => Value::Text(s.clone()),
-            Data::Int(i) => Value::Number(Decimal::from(*i)),
-            Data::Float(f) => Value::Float(*f),
-            Data::Bool(b) => Value::Text(if *b { "TRUE" } else { "FALSE" }.into()),
-            Data::DateTime(d) => Value::Text(date_text(d)),
-            Data::Error(e) => Value::Text(format!("#{e:?}")),
-            Data::Empty => continue,
+        let Some(value) = value_of(v) else {
+            continue;
         };
         push(&mut cells, name, row, col, value)?;
     }
@@ -338,6 +323,19 @@ fn ranged_sheet<RS: Read + Seek>(wb: &mut Sheets<RS>, name: &str) -> Result<Tabl
         name: name.to_string(),
         origin: Origin::Workbook,
         cells: merged(cells, &merges),
+    })
+}
+
+/// A cell's value as the importer keeps it; `None` for an empty cell.
+fn value_of(v: &Data) -> Option<Value> {
+    Some(match v {
+        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => Value::Text(s.clone()),
+        Data::Int(i) => Value::Number(Decimal::from(*i)),
+        Data::Float(f) => Value::Float(*f),
+        Data::Bool(b) => Value::Text(if *b { "TRUE" } else { "FALSE" }.into()),
+        Data::DateTime(d) => Value::Text(date_text(d)),
+        Data::Error(e) => Value::Text(format!("#{e:?}")),
+        Data::Empty => return None,
     })
 }
 
