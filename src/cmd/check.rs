@@ -14,8 +14,8 @@ use crate::diagnostic::{self, Diagnostic};
 use crate::files;
 use crate::import;
 use crate::model::Loaded;
-use crate::render::json::Findings;
 use crate::render::fonts::FontSet;
+use crate::render::json::Findings;
 use crate::render::pdf::glyph_errors;
 
 pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
@@ -97,7 +97,12 @@ fn run_json(args: &CheckArgs) -> anyhow::Result<ExitCode> {
             for path in &found {
                 let shown = path.display().to_string();
                 for (sheet, loaded) in load(path, args.strict, &fonts) {
-                    findings.add(&shown, sheet.as_deref(), &loaded.source, &loaded.diagnostics);
+                    findings.add(
+                        &shown,
+                        sheet.as_deref(),
+                        &loaded.source,
+                        &loaded.diagnostics,
+                    );
                 }
             }
         }

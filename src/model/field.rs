@@ -179,7 +179,11 @@ fn branches<'s>(schema: &'s Value, defs: &'s Map<String, Value>) -> Vec<&'s Valu
     }
 }
 
-pub(crate) fn property<'s>(schema: &'s Value, key: &str, defs: &'s Map<String, Value>) -> Option<&'s Value> {
+pub(crate) fn property<'s>(
+    schema: &'s Value,
+    key: &str,
+    defs: &'s Map<String, Value>,
+) -> Option<&'s Value> {
     branches(schema, defs)
         .into_iter()
         .find_map(|b| b.get("properties").and_then(|p| p.get(key)))

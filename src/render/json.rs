@@ -430,7 +430,10 @@ impl Findings {
         self.totals.errors += errors;
         self.totals.warnings += warnings;
         for d in found {
-            let start = d.span.as_ref().map(|s| diagnostic::line_col(source, s.start));
+            let start = d
+                .span
+                .as_ref()
+                .map(|s| diagnostic::line_col(source, s.start));
             let end = d.span.as_ref().map(|s| diagnostic::line_col(source, s.end));
             self.diagnostics.push(Finding {
                 file: Some(file.to_string()),

@@ -23,13 +23,17 @@ fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
 
 /// The whole of stdout as one JSON value: anything else on stdout fails.
 fn json_of(stdout: &str) -> Value {
-    serde_json::from_str(stdout).unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}):\n{stdout}"))
+    serde_json::from_str(stdout)
+        .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}):\n{stdout}"))
 }
 
+/// `check --format json ARGS`: the exit code and the document. Nothing
+/// goes to stderr either: the document says it all.
 fn check_json(dir: &Path, args: &[&str]) -> (i32, Value) {
     let mut all = vec!["check", "--format", "json"];
     all.extend_from_slice(args);
-    let (code, stdout, _) = run(dir, &all);
+    let (code, stdout, stderr) = run(dir, &all);
+    assert_eq!(stderr, "", "{args:?}");
     (code, json_of(&stdout))
 }
 
@@ -150,7 +154,10 @@ fn columns_count_characters() {
     assert_eq!(&src[line_start..at], "name = \"补贴数量");
     assert_eq!(d["line"], line);
     assert_eq!(d["column"], 13);
-    assert_eq!((&d["end_line"], &d["end_column"]), (&line.into(), &14.into()));
+    assert_eq!(
+        (&d["end_line"], &d["end_column"]),
+        (&line.into(), &14.into())
+    );
     assert_eq!(d["path"], "indicators[0].items[1].name");
     assert_eq!(d["field"], "绩效指标 › 第1节 › 三级指标 › 第2项 › 名称");
     assert_eq!(d["cell"], Value::Null);
@@ -197,7 +204,10 @@ fn a_workbook_mistake_is_at_its_cell() {
         "{stderr}"
     );
     assert!(
-        d["notes"][0].as_str().unwrap().contains("财政拨款 1,047.80"),
+        d["notes"][0]
+            .as_str()
+            .unwrap()
+            .contains("财政拨款 1,047.80"),
         "{d:#}"
     );
     let forms: Vec<(&str, bool)> = v["forms"]
@@ -206,7 +216,10 @@ fn a_workbook_mistake_is_at_its_cell() {
         .iter()
         .map(|f| (str_of(f, "file"), f["ok"].as_bool().unwrap()))
         .collect();
-    assert_eq!(forms, [("收到的/党建.xlsx", true), ("收到的/坏.xlsx", false)]);
+    assert_eq!(
+        forms,
+        [("收到的/党建.xlsx", true), ("收到的/坏.xlsx", false)]
+    );
 }
 
 /// A path that does not exist, a workbook that is no workbook, a folder
@@ -228,7 +241,8 @@ fn files_that_cannot_be_read_are_in_the_same_document() {
         .collect();
     assert_eq!(
         forms,
-        [("没有.toml", false), ("好.toml", true), ("坏.xlsx", false)]
+        // The missing path first, then the files found, by path.
+        [("没有.toml", false), ("坏.xlsx", false), ("好.toml", true)]
     );
     let files: Vec<&str> = v["diagnostics"]
         .as_array()
@@ -303,7 +317,11 @@ fn exact_seed() -> String {
 fn render_json(dir: &Path, input: &str, out: &str) -> Value {
     let (code, stdout, stderr) = run(dir, &["render", "--format", "json", input, "-o", out]);
     assert_eq!(code, 0, "{stdout}{stderr}");
-    let stem = Path::new(input).file_stem().unwrap().to_string_lossy().into_owned();
+    let stem = Path::new(input)
+        .file_stem()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
     let written = dir.join(out).join(format!("{stem}.json"));
     assert!(
         !dir.join(out).join(format!("{stem}.pdf")).exists(),
@@ -381,8 +399,8 @@ fn the_forms_json_validates_against_the_printed_schema() {
         "财政拨款"
     );
     assert_eq!(
-        schema["properties"]["indicators"]["items"]["properties"]["items"]["items"]["properties"]
-            ["annual"]["title"],
+        schema["properties"]["indicators"]["items"]["properties"]["items"]["items"]["properties"]["annual"]
+            ["title"],
         "年度指标值"
     );
     validate(&schema, &v);
@@ -437,7 +455,11 @@ fn batch_writes_one_json_per_department() {
         .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
         .filter(|n| !n.starts_with('.'))
         .collect();
-    assert_eq!(written, ["乙.json", "甲.json"], "no PDF, workbook or town output");
+    assert_eq!(
+        written,
+        ["乙.json", "甲.json"],
+        "no PDF, workbook or town output"
+    );
     let v = json_of(&std::fs::read_to_string(dir.path().join("out/甲.json")).unwrap());
     assert_eq!(v["department"], "东莞市大朗镇甲办公室");
 }
@@ -499,9 +521,7 @@ fn check_against(schema: &Value, v: &Value, at: &str) -> Result<(), String> {
             }
             "anyOf" | "oneOf" => {
                 let branches = rule.as_array().into_iter().flatten();
-                let passing = branches
-                    .filter(|b| check_against(b, v, at).is_ok())
-                    .count();
+                let passing = branches.filter(|b| check_against(b, v, at).is_ok()).count();
                 if (k == "oneOf" && passing != 1) || passing == 0 {
                     return fail(format!("{v} matches {passing} branches of {k}"));
                 }
