@@ -51,7 +51,7 @@ pub enum Command {
         #[arg(value_name = "终端")]
         shell: clap_complete::Shell,
     },
-    /// 输出数据格式的 JSON Schema（带中文说明），供编辑器自动补全和提示。
+    /// 输出数据格式的 JSON Schema（带中文说明），供编辑器自动补全和提示；也可输出 JSON 结果的格式。
     #[command(
         after_help = "例：\n  jixiao schema -o data/jixiao.schema.json\n  jixiao schema --of render               render --format json 写出的 JSON 的格式\n\n在数据文件第一行写 `#:schema ../jixiao.schema.json`，\n支持 TOML 的编辑器（如装了 Even Better TOML 的 VS Code）就会提示每一项的含义。"
     )]

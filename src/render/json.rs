@@ -318,7 +318,7 @@ impl<'a> Form<'a> {
 }
 
 /// What `jixiao check --format json` prints: one document per run.
-#[derive(Debug, Default, Serialize, JsonSchema)]
+#[derive(Debug, Serialize, JsonSchema)]
 #[schemars(
     title = "jixiao check 的结果",
     description = "jixiao check --format json 输出的结果：检查了哪些表、每一处问题和合计。每次运行输出一个 JSON 文档。"
@@ -370,7 +370,7 @@ struct Finding {
     end_column: Option<usize>,
     /// 来自工作簿或导出文本时，问题所在的格子：只有一个表的工作簿写 "D6"，有几个表时写 "Sheet1!D6"，导出文本写 "第14行第3列"；否则为 null。
     cell: Option<String>,
-    /// 命令行输出中 --> 后面的位置，如 "data/2024/党建工作办公室.toml:17:16" 或 "收到的/坏.xlsx!D6"。
+    /// 命令行输出中 --> 后面的位置，如 "data/2024/党建工作办公室.toml:17:16" 或 "收到的/坏.xlsx!D6"；关于整次运行的问题为 null。
     location: Option<String>,
     /// 命令行输出中标在出错文字下的短说明。
     label: Option<String>,
@@ -401,12 +401,20 @@ struct Totals {
     warnings: usize,
 }
 
-impl Findings {
-    pub fn new() -> Findings {
+impl Default for Findings {
+    fn default() -> Findings {
         Findings {
             schema: CHECK_ID,
-            ..Findings::default()
+            forms: Vec::new(),
+            diagnostics: Vec::new(),
+            totals: Totals::default(),
         }
+    }
+}
+
+impl Findings {
+    pub fn new() -> Findings {
+        Findings::default()
     }
 
     /// One form of `file` (its text, for lines and columns) and what was
@@ -486,5 +494,21 @@ impl Findings {
 
     pub fn to_bytes(&self) -> Vec<u8> {
         to_bytes(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    #[test]
+    fn amounts_are_written_from_the_decimal_with_two_decimals() {
+        let a = |s: &str| Amount::of(Decimal::from_str(s).unwrap()).0;
+        assert_eq!(a("1046.8"), "1046.80");
+        assert_eq!(a("2800000"), "2800000.00");
+        assert_eq!(a("98765432109876543.21"), "98765432109876543.21");
+        assert_eq!(a("-0.00"), "0.00");
+        assert_eq!(a("0"), "0.00");
     }
 }
