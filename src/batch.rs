@@ -26,6 +26,8 @@ pub enum Format {
     All,
     Pdf,
     Xlsx,
+    /// The validated form as JSON, alone.
+    Json,
 }
 
 impl Format {
@@ -35,6 +37,10 @@ impl Format {
 
     pub fn xlsx(self) -> bool {
         matches!(self, Format::All | Format::Xlsx)
+    }
+
+    pub fn json(self) -> bool {
+        self == Format::Json
     }
 }
 
@@ -213,6 +219,10 @@ fn process_inner(job: &Job, ts: &Typesetter, opts: &Options) -> Report {
                 failed = true;
             }
         }
+    }
+    if opts.format.json() {
+        let bytes = crate::render::json::form(&doc);
+        failed |= !write(&mut report, job.stem.with_extension("json"), &bytes);
     }
     report.document = Some(doc);
     report.status = match (failed, report.failure.is_some()) {

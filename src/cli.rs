@@ -23,7 +23,7 @@ pub struct Cli {
 pub enum Command {
     /// 检查数据文件：格式、必填项、金额和各项合计是否平衡。
     #[command(
-        after_help = "例：\n  jixiao check                          检查 data/ 下的全部文件\n  jixiao check data/2024/党建工作办公室.toml\n  jixiao check --strict data/2024       警告也算作错误\n\n退出码：0 全部无误；1 有错误；2 命令写错。"
+        after_help = "例：\n  jixiao check                          检查 data/ 下的全部文件\n  jixiao check data/2024/党建工作办公室.toml\n  jixiao check --strict data/2024       警告也算作错误\n  jixiao check --format json | jq .totals   给其他系统读取的 JSON\n\n退出码：0 全部无误；1 有错误；2 命令写错。"
     )]
     Check(CheckArgs),
     /// 生成一份带说明的空白数据文件，填好后即可通过检查。
@@ -36,7 +36,7 @@ pub enum Command {
     Batch(BatchArgs),
     /// 生成 PDF 和 Excel：先检查，无误后为每个文件写出 <文件名>.pdf 和 <文件名>.xlsx。
     #[command(
-        after_help = "例：\n  jixiao render data/2024/党建工作办公室.toml           写到 out/2024/党建工作办公室.pdf\n  jixiao render data/2024/*.toml -o 交财政分局\n  jixiao render --pdf-standard a-2b 文件.toml          存档用 PDF/A-2b\n\n退出码：0 全部生成；1 有文件未能生成；2 命令写错。"
+        after_help = "例：\n  jixiao render data/2024/党建工作办公室.toml           写到 out/2024/党建工作办公室.pdf\n  jixiao render data/2024/*.toml -o 交财政分局\n  jixiao render --pdf-standard a-2b 文件.toml          存档用 PDF/A-2b\n  jixiao render --format json 文件.toml                写出 JSON（格式见 jixiao schema --of render）\n\n退出码：0 全部生成；1 有文件未能生成；2 命令写错。"
     )]
     Render(RenderArgs),
     /// 把已有的表（Excel/WPS 工作簿，或预算系统导出的文本）转成数据文件，不必重新录入。
@@ -51,9 +51,9 @@ pub enum Command {
         #[arg(value_name = "终端")]
         shell: clap_complete::Shell,
     },
-    /// 输出数据格式的 JSON Schema（带中文说明），供编辑器自动补全和提示。
+    /// 输出数据格式的 JSON Schema（带中文说明），供编辑器自动补全和提示；也可输出 JSON 结果的格式。
     #[command(
-        after_help = "例：\n  jixiao schema -o data/jixiao.schema.json\n\n在数据文件第一行写 `#:schema ../jixiao.schema.json`，\n支持 TOML 的编辑器（如装了 Even Better TOML 的 VS Code）就会提示每一项的含义。"
+        after_help = "例：\n  jixiao schema -o data/jixiao.schema.json\n  jixiao schema --of render               render --format json 写出的 JSON 的格式\n\n在数据文件第一行写 `#:schema ../jixiao.schema.json`，\n支持 TOML 的编辑器（如装了 Even Better TOML 的 VS Code）就会提示每一项的含义。"
     )]
     Schema(SchemaArgs),
 }
@@ -66,8 +66,21 @@ pub struct CheckArgs {
     /// 把警告也当作错误（有警告时退出码为 1）。
     #[arg(long)]
     pub strict: bool,
+    /// 结果的写法：human（给人看，默认）或 json（给其他系统读取：标准输出上只有一个 JSON 文档）。
+    #[arg(value_name = "写法", long, value_enum, default_value_t)]
+    pub format: CheckFormatArg,
     #[command(flatten)]
     pub fonts: FontArgs,
+}
+
+/// How `check` reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum CheckFormatArg {
+    /// 给人看：每处问题带出错的行，最后一行是合计
+    #[default]
+    Human,
+    /// 一个 JSON 文档：每处问题的文件、行、列（按字符计）、格子、栏目和说明，以及合计
+    Json,
 }
 
 /// The fonts, shared by `check`, `render` and `batch`: a character none of
@@ -107,6 +120,21 @@ pub struct SchemaArgs {
     /// 写入这个文件；不写则输出到屏幕。
     #[arg(value_name = "文件", short, long, value_hint = clap::ValueHint::FilePath)]
     pub output: Option<PathBuf>,
+    /// 哪一种格式的 Schema：data（数据文件，默认）、render（render --format json 写出的 JSON）、check（check --format json 输出的 JSON）。
+    #[arg(value_name = "格式", long, value_enum, default_value_t)]
+    pub of: SchemaOf,
+}
+
+/// Which format's schema `jixiao schema` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum SchemaOf {
+    /// 数据文件（TOML）的格式，供编辑器提示
+    #[default]
+    Data,
+    /// render --format json 写出的表
+    Render,
+    /// check --format json 输出的检查结果
+    Check,
 }
 
 #[derive(Debug, clap::Args)]
@@ -117,7 +145,7 @@ pub struct RenderArgs {
     /// 输出文件夹。默认：out/（data/ 下的文件按原来的子文件夹放）
     #[arg(value_name = "文件夹", short, long, value_hint = clap::ValueHint::DirPath)]
     pub output: Option<PathBuf>,
-    /// 生成哪些文件：all（PDF 和 Excel，默认）、pdf、xlsx。
+    /// 生成哪些文件：all（PDF 和 Excel，默认）、pdf、xlsx、json（<文件名>.json，供其他系统读取）。
     #[arg(value_name = "格式", long, value_enum, default_value_t)]
     pub format: FormatArg,
     /// 把警告也当作错误（有警告的部门不生成）。
@@ -141,7 +169,7 @@ pub struct BatchArgs {
     /// 只处理一部分：K/N 把文件按路径分成 N 份，处理第 K 份（用于多台机器分担；分片时不生成汇总）。
     #[arg(long, value_name = "K/N")]
     pub shard: Option<crate::batch::Shard>,
-    /// 生成哪些文件：all（PDF 和 Excel，默认）、pdf、xlsx。
+    /// 生成哪些文件：all（PDF 和 Excel，默认）、pdf、xlsx、json（每个部门一个 .json，不生成全镇汇总）。
     #[arg(value_name = "格式", long, value_enum, default_value_t)]
     pub format: FormatArg,
     /// 不生成全镇合订本 PDF。
@@ -191,6 +219,8 @@ pub enum FormatArg {
     Pdf,
     /// 只生成 Excel 工作簿
     Xlsx,
+    /// 只生成 JSON（检查无误的数据，供其他系统读取）
+    Json,
 }
 
 impl From<FormatArg> for crate::batch::Format {
@@ -199,6 +229,7 @@ impl From<FormatArg> for crate::batch::Format {
             FormatArg::All => Self::All,
             FormatArg::Pdf => Self::Pdf,
             FormatArg::Xlsx => Self::Xlsx,
+            FormatArg::Json => Self::Json,
         }
     }
 }

@@ -142,6 +142,23 @@ pub fn render(path: &str, source: &str, diagnostics: &[Diagnostic]) -> String {
     out
 }
 
+/// Where a diagnostic is, as printed after `-->`: `file:line:column`,
+/// `file!D6` (a workbook's cell), `file：第14行第3列` (an export's), or the
+/// file alone.
+pub fn location(path: &str, source: &str, d: &Diagnostic) -> String {
+    match (&d.cell, &d.span) {
+        (Some(cell), _) => {
+            let sep = if cell.starts_with('第') { "：" } else { "!" };
+            format!("{path}{sep}{cell}")
+        }
+        (None, Some(span)) => {
+            let (line, col) = line_col(source, span.start);
+            format!("{path}:{line}:{col}")
+        }
+        (None, None) => path.to_string(),
+    }
+}
+
 fn render_one(out: &mut String, path: &str, source: &str, d: &Diagnostic) {
     let _ = writeln!(out, "{}：{}", d.severity.label(), d.message);
     let field = d
@@ -149,25 +166,18 @@ fn render_one(out: &mut String, path: &str, source: &str, d: &Diagnostic) {
         .as_ref()
         .map(|f| format!("（{f}）"))
         .unwrap_or_default();
-    if let Some(cell) = &d.cell {
-        let sep = if cell.starts_with('第') { "：" } else { "!" };
-        let _ = writeln!(out, "  --> {path}{sep}{cell}{field}");
-        for n in &d.notes {
-            let _ = writeln!(out, "   = {n}");
+    let _ = writeln!(out, "  --> {}{field}", location(path, source, d));
+    let span = match (&d.cell, &d.span) {
+        (None, Some(span)) => span,
+        _ => {
+            for n in &d.notes {
+                let _ = writeln!(out, "   = {n}");
+            }
+            out.push('\n');
+            return;
         }
-        out.push('\n');
-        return;
-    }
-    let Some(span) = &d.span else {
-        let _ = writeln!(out, "  --> {path}{field}");
-        for n in &d.notes {
-            let _ = writeln!(out, "   = {n}");
-        }
-        out.push('\n');
-        return;
     };
-    let (line, col) = line_col(source, span.start);
-    let _ = writeln!(out, "  --> {path}:{line}:{col}{field}");
+    let (line, _) = line_col(source, span.start);
     let start = floor_char_boundary(source, span.start);
     let line_start = source[..start].rfind('\n').map_or(0, |i| i + 1);
     let line_end = source[start..]

@@ -43,8 +43,9 @@ pub mod render;
 
 use std::process::ExitCode;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, SchemaOf};
 use crate::files;
+use crate::render::json;
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -60,7 +61,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Schema(args) => {
-            let text = schema_text();
+            let text = match args.of {
+                SchemaOf::Data => schema_text(),
+                SchemaOf::Render => json::schema_text(&json::form_schema()),
+                SchemaOf::Check => json::schema_text(&json::check_schema()),
+            };
             match args.output {
                 Some(path) => files::write_atomic(&path, text.as_bytes())?,
                 None => out_raw!("{text}"),
@@ -72,7 +77,5 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 /// The JSON Schema as the committed `data/jixiao.schema.json` holds it.
 pub fn schema_text() -> String {
-    let mut s = serde_json::to_string_pretty(crate::model::schema()).unwrap_or_default();
-    s.push('\n');
-    s
+    json::schema_text(crate::model::schema())
 }

@@ -179,13 +179,17 @@ fn branches<'s>(schema: &'s Value, defs: &'s Map<String, Value>) -> Vec<&'s Valu
     }
 }
 
-fn property<'s>(schema: &'s Value, key: &str, defs: &'s Map<String, Value>) -> Option<&'s Value> {
+pub(crate) fn property<'s>(
+    schema: &'s Value,
+    key: &str,
+    defs: &'s Map<String, Value>,
+) -> Option<&'s Value> {
     branches(schema, defs)
         .into_iter()
         .find_map(|b| b.get("properties").and_then(|p| p.get(key)))
 }
 
-fn items<'s>(schema: &'s Value, defs: &'s Map<String, Value>) -> Option<&'s Value> {
+pub(crate) fn items<'s>(schema: &'s Value, defs: &'s Map<String, Value>) -> Option<&'s Value> {
     branches(schema, defs)
         .into_iter()
         .find_map(|b| b.get("items"))

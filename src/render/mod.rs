@@ -6,6 +6,7 @@
 
 pub mod date;
 pub mod fonts;
+pub mod json;
 pub mod merge;
 pub mod pdf;
 pub mod xlsx;

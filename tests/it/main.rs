@@ -7,6 +7,7 @@ mod fuzz;
 mod hostile;
 mod import;
 mod invalid;
+mod json;
 mod layout;
 mod pdf;
 mod seed;
