@@ -8,6 +8,7 @@ mod hostile;
 mod import;
 mod invalid;
 mod layout;
+mod new_from;
 mod pdf;
 mod seed;
 mod support;
