@@ -39,9 +39,8 @@ pub fn run(args: &NewArgs) -> anyhow::Result<ExitCode> {
 
 /// `new TARGET --from FROM`: one form, or every data file of a folder.
 fn from_last_year(from: &Path, target: Option<&Path>) -> anyhow::Result<ExitCode> {
-    let meta = std::fs::metadata(from).map_err(|e| {
-        anyhow::anyhow!("无法读取“{}”：{}", from.display(), files::describe_io(&e))
-    })?;
+    let meta = std::fs::metadata(from)
+        .map_err(|e| anyhow::anyhow!("无法读取“{}”：{}", from.display(), files::describe_io(&e)))?;
     if !meta.is_dir() {
         let target = match target {
             // Into a folder that exists: under the source's own name.
@@ -118,9 +117,11 @@ fn advance_one(from: &Path, target: Option<&Path>) -> bool {
             }
             t.display().to_string()
         }
+        // Only the year's value changed: the source's lines are the new
+        // form's lines.
         None => {
             out_raw!("{}", next.text);
-            format!("{}（{} 年）", shown, next.to)
+            shown.clone()
         }
     };
     err_raw!("{}", diagnostic::render(&name, &next.text, &next.mentions));
@@ -187,4 +188,3 @@ fn last_years_file(from: &Path) -> Result<Vec<u8>, String> {
     }
     Ok(import::toml_out::write(&form.document).into_bytes())
 }
-

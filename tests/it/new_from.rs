@@ -93,6 +93,19 @@ fn the_year_moves_on_and_nothing_else_changes() {
 }
 
 #[test]
+fn a_windows_file_keeps_its_line_ends_and_the_year_its_place() {
+    // Notepad's line ends, and the year typed with a digit separator.
+    let src = seed_with("year = 2024   ", "year = 2_024 ").replace('\n', "\r\n");
+    let dir = with_source(&src);
+    let out = new_from(dir.path(), NEXT, SEED);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_eq!(
+        read(dir.path(), NEXT),
+        src.replacen("year = 2_024 ", "year = 2025 ", 1)
+    );
+}
+
+#[test]
 fn each_text_naming_the_old_year_is_listed_at_its_line() {
     let seed = seed_source();
     let dir = with_source(&seed);
@@ -128,7 +141,10 @@ fn each_text_naming_the_old_year_is_listed_at_its_line() {
         .collect();
     assert!(!comment_lines.is_empty());
     assert!(
-        stderr.contains(&format!("注释中也提到 2024 年（第 {} 行）", comment_lines.join("、"))),
+        stderr.contains(&format!(
+            "注释中也提到 2024 年（第 {} 行）",
+            comment_lines.join("、")
+        )),
         "{stderr}"
     );
     assert!(
@@ -195,7 +211,10 @@ fn a_source_that_does_not_parse_is_refused_and_nothing_is_written() {
     let out = new_from(dir.path(), NEXT, SEED);
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(stderr.contains(&format!("{SEED}:")), "at its line: {stderr}");
+    assert!(
+        stderr.contains(&format!("{SEED}:")),
+        "at its line: {stderr}"
+    );
     assert!(stderr.contains("没有生成"), "{stderr}");
     assert!(!dir.path().join(NEXT).exists());
 
@@ -209,7 +228,10 @@ fn a_source_that_does_not_parse_is_refused_and_nothing_is_written() {
 
 #[test]
 fn a_source_with_a_rule_broken_moves_on_with_its_mistake_shown() {
-    let dir = with_source(&seed_with("fiscal_funds = 1046.80", "fiscal_funds = 1047.80"));
+    let dir = with_source(&seed_with(
+        "fiscal_funds = 1046.80",
+        "fiscal_funds = 1047.80",
+    ));
     let out = new_from(dir.path(), NEXT, SEED);
     assert_eq!(out.status.code(), Some(1), "written, but not clean");
     let stderr = String::from_utf8(out.stderr).unwrap();
@@ -259,7 +281,9 @@ fn a_folder_moves_on_file_by_file_with_the_same_paths() {
         .unwrap();
     assert_eq!(again.status.code(), Some(1));
     assert_eq!(
-        String::from_utf8_lossy(&again.stderr).matches("已存在").count(),
+        String::from_utf8_lossy(&again.stderr)
+            .matches("已存在")
+            .count(),
         2
     );
     assert_eq!(read(dir.path(), "data/2025/甲.toml"), "mine");

@@ -614,10 +614,7 @@ fn town_book() -> (Vec<u8>, Vec<String>) {
             why: "数据有误：有 3 个错误，未汇总".into(),
         },
     ];
-    let names = [&a, &b, &c]
-        .iter()
-        .map(|d| d.department.clone())
-        .collect();
+    let names = [&a, &b, &c].iter().map(|d| d.department.clone()).collect();
     (summary::workbook(2024, "大朗镇", &entries).unwrap(), names)
 }
 
@@ -650,7 +647,7 @@ fn the_town_summary_has_a_title_over_the_whole_table() {
     assert_eq!(text(&r, "A7"), "合计");
     let f7 = cell_xml(&sheet, "F7");
     assert!(f7.contains("<f>SUM(F3:F6)</f>"), "{f7}");
-    assert_eq!(number(&r, "F7"), 3.0 * 1046.8);
+    assert_eq!(number(&r, "F7"), 3140.4, "3 × 1,046.80 exactly");
 }
 
 #[test]
@@ -670,10 +667,12 @@ fn the_town_summary_keeps_its_headings_in_view_and_prints_on_a4_landscape() {
     let (bytes, _) = town_book();
     let sheet = part(&bytes, "xl/worksheets/sheet1.xml");
     // Title and headings frozen, and the names.
-    assert!(
-        sheet.contains("<pane xSplit=\"1\" ySplit=\"2\" topLeftCell=\"B3\" state=\"frozen\""),
-        "{sheet}"
-    );
+    let pane = &sheet[sheet.find("<pane ").expect("a frozen pane")..];
+    let pane = &pane[..pane.find("/>").unwrap()];
+    assert_eq!(attr(pane, "xSplit"), Some("1"), "{pane}");
+    assert_eq!(attr(pane, "ySplit"), Some("2"), "{pane}");
+    assert_eq!(attr(pane, "topLeftCell"), Some("B3"), "{pane}");
+    assert_eq!(attr(pane, "state"), Some("frozen"), "{pane}");
     for needle in [
         "<pageSetUpPr fitToPage=\"1\"/>",
         "paperSize=\"9\"",
@@ -696,7 +695,9 @@ fn the_town_summary_keeps_its_headings_in_view_and_prints_on_a4_landscape() {
     }
     let wb = part(&bytes, "xl/workbook.xml");
     assert!(
-        wb.contains("<definedName name=\"_xlnm.Print_Titles\" localSheetId=\"0\">汇总!$2:$2</definedName>"),
+        wb.contains(
+            "<definedName name=\"_xlnm.Print_Titles\" localSheetId=\"0\">汇总!$2:$2</definedName>"
+        ),
         "the headings on every printed page: {wb}"
     );
 }
@@ -705,7 +706,9 @@ fn the_town_summary_keeps_its_headings_in_view_and_prints_on_a4_landscape() {
 fn the_town_summary_columns_fit_the_department_names() {
     let (bytes, names) = town_book();
     let sheet = part(&bytes, "xl/worksheets/sheet1.xml");
-    let col = &sheet[sheet.find("<col min=\"1\" max=\"1\"").expect("column A's width")..];
+    let col = &sheet[sheet
+        .find("<col min=\"1\" max=\"1\"")
+        .expect("column A's width")..];
     let width: f64 = attr(col, "width").unwrap().parse().unwrap();
     // Excel's column width is in digits of Calibri 11, 7 pixels each. A
     // Chinese character of 宋体 10.5 pt is 14 pixels wide, a Latin one 7;
@@ -730,6 +733,9 @@ fn the_town_summary_columns_fit_the_department_names() {
     let height = |i: usize| -> f64 {
         attr(&format!(" {}", rows[i]), "ht").map_or(15.0, |h| h.parse().unwrap())
     };
-    assert_eq!(height(3), height(2), "row 4 (the long name) as tall as row 3");
+    assert_eq!(
+        height(3),
+        height(2),
+        "row 4 (the long name) as tall as row 3"
+    );
 }
-

@@ -356,7 +356,11 @@ fn text_height(text: &str, pt: f64, px: f64) -> f64 {
 fn fitting_px(text: &str, pt: f64) -> u32 {
     let units = text
         .split('\n')
-        .map(|line| line.chars().map(|c| c.width_cjk().unwrap_or(0)).sum::<usize>())
+        .map(|line| {
+            line.chars()
+                .map(|c| c.width_cjk().unwrap_or(0))
+                .sum::<usize>()
+        })
         .max()
         .unwrap_or(0);
     ((units + 1) as f64 * unit_px(pt) + CELL_PAD_PX).ceil() as u32

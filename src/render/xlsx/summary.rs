@@ -59,7 +59,8 @@ fn amounts(d: &Document) -> Vec<Option<Decimal>> {
 
 /// The sheet's title: `2024年大朗镇部门整体预算绩效目标汇总表`.
 pub fn title(year: i32, town: &str) -> String {
-    format!("{year}年{town}{}汇总表", labels::TITLE)
+    let form = labels::TITLE.strip_suffix('表').unwrap_or(labels::TITLE);
+    format!("{year}年{town}{form}汇总表")
 }
 
 /// The rows above the departments: the title, then the column headings.
