@@ -8,7 +8,9 @@
 //! alignment, and Windows line ends. The new year is spliced in at the
 //! span the parser gives the old one. (toml_edit, the crate for editing a
 //! TOML document in place, writes every line end as `\n`: a file saved by
-//! Notepad would change on every line.)
+//! Notepad would change on every line.) The text is written as UTF-8
+//! without a byte order mark, as every file jixiao writes, whatever
+//! encoding the source was read in.
 //!
 //! Texts that still name the old year (`2024年12月31日`, `2024年度`,
 //! `2024-12-31`, `二〇二四年`) are left as they are: whether a deadline
