@@ -26,8 +26,10 @@ pub enum Command {
         after_help = "例：\n  jixiao check                          检查 data/ 下的全部文件\n  jixiao check data/2024/党建工作办公室.toml\n  jixiao check --strict data/2024       警告也算作错误\n  jixiao check --format json | jq .totals   给其他系统读取的 JSON\n\n退出码：0 全部无误；1 有错误；2 命令写错。"
     )]
     Check(CheckArgs),
-    /// 生成一份带说明的空白数据文件，填好后即可通过检查。
-    #[command(after_help = "例：\n  jixiao new data/2025/新部门.toml\n\n不写文件名时输出到屏幕。")]
+    /// 生成一份带说明的空白数据文件，填好后即可通过检查；加 --from 则以上一年度的表为底稿，生成下一年度的表。
+    #[command(
+        after_help = "例：\n  jixiao new data/2025/新部门.toml\n  jixiao new data/2025/党建工作办公室.toml --from data/2024/党建工作办公室.toml\n  jixiao new data/2025 --from data/2024             文件夹中每个表都生成下一年度的一份\n\n不写文件名时输出到屏幕。已有的文件不会被覆盖。\n--from 只把预算年度加一，文字、金额和注释都原样保留；\n仍写着上一年度的文字（如“2024年12月31日”）逐处列出，请核对。\n\n退出码：0 全部生成；1 有文件未能生成或带着错误；2 命令写错。"
+    )]
     New(NewArgs),
     /// 一次生成一个文件夹中所有部门的表（PDF、Excel），以及全镇的汇总工作簿和合订本。
     #[command(
@@ -94,9 +96,12 @@ pub struct FontArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct NewArgs {
-    /// 新文件的路径；不写则输出到屏幕。已有的文件不会被覆盖。
-    #[arg(value_name = "文件", value_hint = clap::ValueHint::FilePath)]
+    /// 新文件的路径；不写则输出到屏幕。已有的文件不会被覆盖。和 --from 文件夹一起用时，写新文件夹的路径。
+    #[arg(value_name = "文件", value_hint = clap::ValueHint::AnyPath)]
     pub file: Option<PathBuf>,
+    /// 以上一年度的表为底稿：数据文件（也可以是工作簿或预算系统导出的文本），或一个文件夹（其中每个数据文件都生成一份，路径相同）。预算年度加一，其余原样保留。
+    #[arg(long, value_name = "上年的表", value_hint = clap::ValueHint::AnyPath)]
+    pub from: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]

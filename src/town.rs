@@ -74,7 +74,11 @@ pub fn write(
                                     .file_stem()
                                     .map(|s| s.to_string_lossy().into_owned())
                                     .unwrap_or_default(),
-                                why: format!("{}（{} 个错误），未汇总", r.status.label(), r.errors),
+                                why: if r.errors > 0 {
+                                    format!("{}：有 {} 个错误，未汇总", r.status.label(), r.errors)
+                                } else {
+                                    format!("{}，未汇总", r.status.label())
+                                },
                             }
                         }))
                         .collect();

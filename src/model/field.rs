@@ -79,6 +79,31 @@ impl Field {
         Some(span)
     }
 
+    /// Whether the format declares this field an amount (which may be
+    /// written as text, `"1,046.80"`, and is still a figure, not a text).
+    pub fn is_amount(&self) -> bool {
+        let schema = super::schema();
+        let empty = Map::new();
+        let defs = schema
+            .get("$defs")
+            .and_then(Value::as_object)
+            .unwrap_or(&empty);
+        let mut at = Some(schema);
+        for seg in &self.segs {
+            at = match seg {
+                Seg::Key(k) => at.and_then(|s| property(s, k, defs)),
+                Seg::Index(_) => at.and_then(|s| items(s, defs)),
+            };
+        }
+        let is_ref = |s: &Value| s.get("$ref").and_then(Value::as_str) == Some(AMOUNT_REF);
+        at.is_some_and(|s| {
+            is_ref(s)
+                || s.get("anyOf")
+                    .and_then(Value::as_array)
+                    .is_some_and(|bs| bs.iter().any(is_ref))
+        })
+    }
+
     /// The form's name for the field: schema titles joined with ` › `, list
     /// items numbered as the form numbers them.
     pub fn name(&self) -> String {
@@ -127,6 +152,9 @@ impl Field {
         parts.join(" › ")
     }
 }
+
+/// How the schema refers to the format's amount type (`raw::Amount`).
+const AMOUNT_REF: &str = "#/$defs/Amount";
 
 /// `tasks[6].target`, as TOML tools write a path.
 impl fmt::Display for Field {
@@ -252,6 +280,17 @@ mod tests {
             assert_eq!(field.to_string(), path);
             assert_eq!(field.name(), name, "{path}");
         }
+    }
+
+    #[test]
+    fn amounts_are_told_from_texts() {
+        assert!(Field::of("budget").key("city_level").is_amount());
+        assert!(Field::of("tasks").at(2).key("amount").is_amount());
+        assert!(Field::of("other_tasks").at(0).key("amount").is_amount());
+        assert!(!Field::of("tasks").at(2).key("target").is_amount());
+        assert!(!Field::of("department").is_amount());
+        assert!(!Field::of("year").is_amount());
+        assert!(!Field::of("no_such_key").is_amount());
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod document;
 pub mod field;
 pub mod labels;
 pub mod raw;
+pub mod rollover;
 pub mod structure;
 pub mod validate;
 
@@ -107,32 +108,9 @@ pub fn load_file(path: &Path, strict: bool) -> Loaded {
 
 /// Loads one form from its bytes. Never panics, whatever the bytes.
 pub fn load(bytes: &[u8]) -> Loaded {
-    let source = match decode(bytes) {
-        Ok(s) => s,
+    let (source, raw) = match parse(bytes) {
+        Ok(parsed) => parsed,
         Err(failed) => return *failed,
-    };
-    if source
-        .lines()
-        .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
-    {
-        let d = Diagnostic::error("文件是空的，没有任何内容")
-            .field("文件")
-            .note("可以用 jixiao new 生成一份带说明的空白表，再填写");
-        return Loaded::failed(source, vec![d]);
-    }
-
-    let (root, syntax) = toml::de::DeTable::parse_recoverable(&source);
-    if !syntax.is_empty() {
-        let diags = syntax.iter().map(toml_error).collect();
-        return Loaded::failed(source, diags);
-    }
-    let diags = structure::check(&root, schema());
-    if diags.iter().any(Diagnostic::is_error) {
-        return Loaded::failed(source, diags);
-    }
-    let raw: raw::RawForm = match toml::from_str(&source) {
-        Ok(raw) => raw,
-        Err(e) => return Loaded::failed(source, vec![toml_error(&e)]),
     };
     let (document, mut rules) = validate::validate(&raw, &source);
     rules.sort_by_key(|d| d.span.as_ref().map_or(0, |s| s.start));
@@ -141,6 +119,35 @@ pub fn load(bytes: &[u8]) -> Loaded {
         source,
         document,
         diagnostics: rules,
+    }
+}
+
+/// A file's text and its raw form, when its encoding, syntax and shape are
+/// right (the rules not yet applied); else what [`load`] reports.
+pub fn parse(bytes: &[u8]) -> Result<(String, raw::RawForm), Box<Loaded>> {
+    let source = decode(bytes)?;
+    if source
+        .lines()
+        .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+    {
+        let d = Diagnostic::error("文件是空的，没有任何内容")
+            .field("文件")
+            .note("可以用 jixiao new 生成一份带说明的空白表，再填写");
+        return Err(Box::new(Loaded::failed(source, vec![d])));
+    }
+
+    let (root, syntax) = toml::de::DeTable::parse_recoverable(&source);
+    if !syntax.is_empty() {
+        let diags = syntax.iter().map(toml_error).collect();
+        return Err(Box::new(Loaded::failed(source, diags)));
+    }
+    let diags = structure::check(&root, schema());
+    if diags.iter().any(Diagnostic::is_error) {
+        return Err(Box::new(Loaded::failed(source, diags)));
+    }
+    match toml::from_str(&source) {
+        Ok(raw) => Ok((source, raw)),
+        Err(e) => Err(Box::new(Loaded::failed(source, vec![toml_error(&e)]))),
     }
 }
 

@@ -9,6 +9,7 @@ mod import;
 mod invalid;
 mod json;
 mod layout;
+mod new_from;
 mod pdf;
 mod seed;
 mod support;

@@ -586,3 +586,156 @@ proptest::proptest! {
         }
     }
 }
+
+/// The town workbook of three departments (one with a long name, one with
+/// warnings) and a file that failed.
+fn town_book() -> (Vec<u8>, Vec<String>) {
+    use xlsx::summary::{self, Entry};
+    let a = seed_doc();
+    let mut b = seed_doc();
+    b.department = "东莞市大朗镇宣传教育文体旅游办公室（大朗镇新时代文明实践中心）".into();
+    let mut c = seed_doc();
+    c.department = "东莞市大朗镇财政分局".into();
+    let entries = [
+        Entry::Done {
+            doc: &a,
+            warnings: 0,
+        },
+        Entry::Done {
+            doc: &b,
+            warnings: 2,
+        },
+        Entry::Done {
+            doc: &c,
+            warnings: 0,
+        },
+        Entry::Failed {
+            name: "坏表".into(),
+            why: "数据有误：有 3 个错误，未汇总".into(),
+        },
+    ];
+    let names = [&a, &b, &c].iter().map(|d| d.department.clone()).collect();
+    (summary::workbook(2024, "大朗镇", &entries).unwrap(), names)
+}
+
+/// The last column of the 汇总 sheet's heading row (row 2), as a letter.
+fn last_heading_column(r: &calamine::Range<Data>) -> (u32, String) {
+    let mut col = 0;
+    while !matches!(value(r, &a1(1, col + 1)), Data::Empty) {
+        col += 1;
+    }
+    (col, a1(0, col).trim_end_matches('1').to_string())
+}
+
+#[test]
+fn the_town_summary_has_a_title_over_the_whole_table() {
+    let (bytes, names) = town_book();
+    let r = range(&bytes, "汇总");
+    assert_eq!(text(&r, "A1"), "2024年大朗镇部门整体预算绩效目标汇总表");
+    assert_eq!(text(&r, "A2"), "部门名称");
+    let (last, letter) = last_heading_column(&r);
+    assert_eq!(text(&r, &a1(1, last)), "检查结果");
+    let sheet = part(&bytes, "xl/worksheets/sheet1.xml");
+    assert!(
+        sheet.contains(&format!("<mergeCell ref=\"A1:{letter}1\"/>")),
+        "the title spans the table: {sheet}"
+    );
+    // The departments follow the headings, in order, then the totals.
+    for (i, name) in names.iter().enumerate() {
+        assert_eq!(&text(&r, &format!("A{}", i + 3)), name);
+    }
+    assert_eq!(text(&r, "A7"), "合计");
+    let f7 = cell_xml(&sheet, "F7");
+    assert!(f7.contains("<f>SUM(F3:F6)</f>"), "{f7}");
+    assert_eq!(number(&r, "F7"), 3140.4, "3 × 1,046.80 exactly");
+}
+
+#[test]
+fn the_town_summary_says_each_result_in_words() {
+    let (bytes, _) = town_book();
+    let r = range(&bytes, "汇总");
+    let (last, _) = last_heading_column(&r);
+    let result = |row: u32| text(&r, &a1(row, last));
+    assert_eq!(result(2), "通过");
+    assert_eq!(result(3), "通过，有 2 个警告");
+    assert_eq!(result(4), "通过");
+    assert_eq!(result(5), "数据有误：有 3 个错误，未汇总");
+}
+
+#[test]
+fn the_town_summary_keeps_its_headings_in_view_and_prints_on_a4_landscape() {
+    let (bytes, _) = town_book();
+    let sheet = part(&bytes, "xl/worksheets/sheet1.xml");
+    // Title and headings frozen, and the names.
+    let pane = &sheet[sheet.find("<pane ").expect("a frozen pane")..];
+    let pane = &pane[..pane.find("/>").unwrap()];
+    assert_eq!(attr(pane, "xSplit"), Some("1"), "{pane}");
+    assert_eq!(attr(pane, "ySplit"), Some("2"), "{pane}");
+    assert_eq!(attr(pane, "topLeftCell"), Some("B3"), "{pane}");
+    assert_eq!(attr(pane, "state"), Some("frozen"), "{pane}");
+    for needle in [
+        "<pageSetUpPr fitToPage=\"1\"/>",
+        "paperSize=\"9\"",
+        "orientation=\"landscape\"",
+        "fitToHeight=\"0\"",
+        "<printOptions horizontalCentered=\"1\"/>",
+        "<oddFooter>&amp;C第 &amp;P 页 共 &amp;N 页</oddFooter>",
+    ] {
+        assert!(sheet.contains(needle), "{needle} not in {sheet}");
+    }
+    // One page wide: Excel's default fitToWidth is 1, so it is written only
+    // when it is something else.
+    assert!(
+        attr(&sheet[sheet.find("<pageSetup ").unwrap()..], "fitToWidth").is_none_or(|w| w == "1")
+    );
+    let margins = &sheet[sheet.find("<pageMargins ").unwrap()..];
+    for side in ["left", "right", "top", "bottom"] {
+        let m: f64 = attr(margins, side).unwrap().parse().unwrap();
+        assert!((0.5..1.0).contains(&m), "{side} margin {m} in");
+    }
+    let wb = part(&bytes, "xl/workbook.xml");
+    assert!(
+        wb.contains(
+            "<definedName name=\"_xlnm.Print_Titles\" localSheetId=\"0\">汇总!$2:$2</definedName>"
+        ),
+        "the headings on every printed page: {wb}"
+    );
+}
+
+#[test]
+fn the_town_summary_columns_fit_the_department_names() {
+    let (bytes, names) = town_book();
+    let sheet = part(&bytes, "xl/worksheets/sheet1.xml");
+    let col = &sheet[sheet
+        .find("<col min=\"1\" max=\"1\"")
+        .expect("column A's width")..];
+    let width: f64 = attr(col, "width").unwrap().parse().unwrap();
+    // Excel's column width is in digits of Calibri 11, 7 pixels each. A
+    // Chinese character of 宋体 10.5 pt is 14 pixels wide, a Latin one 7;
+    // Excel keeps some pixels of each cell for its insets.
+    let needed = names
+        .iter()
+        .map(|n| {
+            n.chars()
+                .map(|c| if c.is_ascii() { 7.0 } else { 14.0 })
+                .sum::<f64>()
+        })
+        .fold(0.0, f64::max);
+    assert!(
+        width * 7.0 >= needed + 6.0,
+        "column A is {width} wide ({} px), the longest name needs {needed} px",
+        width * 7.0
+    );
+    // Not a column of the old fixed width: it was measured.
+    assert!(width * 7.0 < needed + 60.0, "{width}");
+    // The longest name's row does not grow: it fits on one line.
+    let rows: Vec<&str> = sheet.split("<row ").skip(1).collect();
+    let height = |i: usize| -> f64 {
+        attr(&format!(" {}", rows[i]), "ht").map_or(15.0, |h| h.parse().unwrap())
+    };
+    assert_eq!(
+        height(3),
+        height(2),
+        "row 4 (the long name) as tall as row 3"
+    );
+}

@@ -329,17 +329,41 @@ fn column_px(col: u16) -> f64 {
 
 /// The height (points) a cell needs for its text at its merged width.
 fn needed_height(cell: &Cell) -> f64 {
-    let pt = font_pt(cell.kind);
     let px: f64 = (cell.col..=cell.last_col()).map(column_px).sum();
-    // One half-width unit (a Latin character, half a CJK one) is half an em:
-    // pt × 96/72 ÷ 2 pixels. One unit is kept spare for CJK line-breaking
-    // rules (no 。or ，at the start of a line) and for bold faces.
-    let unit_px = pt * 96.0 / 72.0 / 2.0;
-    let units = (((px - CELL_PAD_PX) / unit_px).floor() as usize)
+    text_height(&cell.text, font_pt(cell.kind), px)
+}
+
+/// Pixels of one half-width unit (a Latin character, half a CJK one) at
+/// `pt`: half an em, pt × 96/72 ÷ 2.
+fn unit_px(pt: f64) -> f64 {
+    pt * 96.0 / 72.0 / 2.0
+}
+
+/// The height (points) `text` at `pt` needs in a column `px` pixels wide.
+/// One unit of the width is kept spare for CJK line-breaking rules (no 。
+/// or ，at the start of a line) and for bold faces.
+fn text_height(text: &str, pt: f64, px: f64) -> f64 {
+    let units = (((px - CELL_PAD_PX) / unit_px(pt)).floor() as usize)
         .saturating_sub(1)
         .max(2);
-    let lines = wrapped_lines(&cell.text, units);
+    let lines = wrapped_lines(text, units);
     lines as f64 * pt * LINE_SPACING + CELL_PAD_PT
+}
+
+/// The pixels a column needs to show `text` at `pt` on one line (its
+/// longest, when it has several): the same measure as [`text_height`], so
+/// a text in a column this wide takes one line there.
+fn fitting_px(text: &str, pt: f64) -> u32 {
+    let units = text
+        .split('\n')
+        .map(|line| {
+            line.chars()
+                .map(|c| c.width_cjk().unwrap_or(0))
+                .sum::<usize>()
+        })
+        .max()
+        .unwrap_or(0);
+    ((units + 1) as f64 * unit_px(pt) + CELL_PAD_PX).ceil() as u32
 }
 
 /// Lines `text` takes when wrapped at `units` half-width units: each `\n`

@@ -1,14 +1,20 @@
-//! The town's workbook: a first sheet 汇总, one row per department and a
-//! totals row, then each department's form sheet. It draws with the same
-//! formats as the form sheets.
+//! The town's workbook: a first sheet 汇总, then each department's form
+//! sheet. 汇总 reads like a report: a title (`2024年大朗镇部门整体预算绩效目标汇总表`),
+//! the headings, one row per department with its check result in words,
+//! and a totals row. Its columns are as wide as what they show, measured
+//! as the form sheets' row heights are; the title and headings stay in
+//! view, and it prints on A4 landscape. It draws with the form sheets'
+//! formats.
 
 use anyhow::Result;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use rust_xlsxwriter::{DocProperties, Formula, Workbook, utility::column_number_to_name};
 
-use super::Formats;
+use super::{Formats, fitting_px, text_height};
+use crate::layout::measure::{self, BODY_PT, TITLE_PT};
 use crate::model::Document;
+use crate::model::document::format_amount;
 use crate::model::labels::{self, BudgetField};
 use crate::names;
 use crate::render::date::DocDate;
@@ -51,6 +57,74 @@ fn amounts(d: &Document) -> Vec<Option<Decimal>> {
     a
 }
 
+/// The sheet's title: `2024年大朗镇部门整体预算绩效目标汇总表`.
+pub fn title(year: i32, town: &str) -> String {
+    let form = labels::TITLE.strip_suffix('表').unwrap_or(labels::TITLE);
+    format!("{year}年{town}{form}汇总表")
+}
+
+/// The rows above the departments: the title, then the column headings.
+const TITLE_ROW: u32 = 0;
+const HEADER_ROW: u32 = 1;
+const FIRST_ROW: u32 = 2;
+
+/// The narrowest column, in pixels: a heading wraps in two or three lines
+/// of six characters.
+const MIN_COLUMN_PX: u32 = 96;
+/// The widest, in pixels (about 40 characters): a longer name wraps and
+/// its row grows.
+const MAX_COLUMN_PX: u32 = 580;
+
+/// A department's check result in words.
+fn result(warnings: usize) -> String {
+    if warnings > 0 {
+        format!("通过，有 {warnings} 个警告")
+    } else {
+        "通过".into()
+    }
+}
+
+/// One cell of a row before it is written: its text as shown (for
+/// measuring) and what goes into the cell.
+enum Value {
+    Text(String),
+    Count(u64),
+    Amount(Option<Decimal>),
+}
+
+impl Value {
+    /// The text the cell shows, as its number format prints it.
+    fn shown(&self) -> String {
+        match self {
+            Value::Text(t) => t.clone(),
+            Value::Count(n) => n.to_string(),
+            Value::Amount(a) => a.map(format_amount).unwrap_or_default(),
+        }
+    }
+}
+
+/// The cells of a department's row, in the order of [`headers`].
+fn row_of(entry: &Entry<'_>, columns: usize) -> Vec<Value> {
+    match entry {
+        Entry::Done { doc: d, warnings } => {
+            let mut r = vec![
+                Value::Text(d.department.clone()),
+                Value::Count(u64::from(d.staff)),
+                Value::Count(u64::from(d.subunits)),
+            ];
+            r.extend(amounts(d).into_iter().map(Value::Amount));
+            r.push(Value::Text(result(*warnings)));
+            r
+        }
+        Entry::Failed { name, why } => {
+            let mut r = vec![Value::Text(name.clone())];
+            r.extend((2..columns).map(|_| Value::Amount(None)));
+            r.push(Value::Text(why.clone()));
+            r
+        }
+    }
+}
+
 /// The town's workbook for `year`: 汇总, then a sheet per department.
 pub fn workbook(year: i32, town: &str, entries: &[Entry<'_>]) -> Result<Vec<u8>> {
     let mut wb = Workbook::new();
@@ -63,70 +137,97 @@ pub fn workbook(year: i32, town: &str, entries: &[Entry<'_>]) -> Result<Vec<u8>>
     wb.set_properties(&props);
     let f = Formats::new();
     let headers = headers();
-    let status_col = (headers.len() - 1) as u16;
+    let columns = headers.len();
+    let last_col = (columns - 1) as u16;
     let amount_cols = BudgetField::ALL.len() + 2;
+
+    // Every department's row, then the totals row, before anything is
+    // written: the columns are measured on what they will show.
+    let rows: Vec<Vec<Value>> = entries.iter().map(|e| row_of(e, columns)).collect();
+    let mut totals = vec![Decimal::ZERO; amount_cols];
+    let (mut staff_total, mut sub_total) = (0u64, 0u64);
+    for e in entries {
+        if let Entry::Done { doc: d, .. } = e {
+            staff_total += u64::from(d.staff);
+            sub_total += u64::from(d.subunits);
+            for (t, a) in totals.iter_mut().zip(amounts(d)) {
+                *t += a.unwrap_or_default();
+            }
+        }
+    }
+    let mut total_row = vec![
+        Value::Text("合计".into()),
+        Value::Count(staff_total),
+        Value::Count(sub_total),
+    ];
+    total_row.extend(totals.iter().map(|t| Value::Amount(Some(*t))));
+    total_row.push(Value::Text(String::new()));
+
+    // Wide enough for the longest text of the column on one line, the
+    // headings excepted (they wrap), within the bounds above.
+    let widths: Vec<u32> = (0..columns)
+        .map(|c| {
+            rows.iter()
+                .chain([&total_row])
+                .map(|r| r.get(c).map_or(0, |v| fitting_px(&v.shown(), BODY_PT)))
+                .max()
+                .unwrap_or(0)
+                .clamp(MIN_COLUMN_PX, MAX_COLUMN_PX)
+        })
+        .collect();
+    let all_px: f64 = widths.iter().map(|w| f64::from(*w)).sum();
 
     let sheet = wb.add_worksheet();
     sheet.set_name(SHEET)?;
-    sheet.set_landscape();
-    sheet.set_paper_size(9);
-    sheet.set_print_fit_to_pages(1, 0);
-    sheet.set_repeat_rows(0, 0)?;
-    sheet.set_footer("&C第 &P 页 共 &N 页");
-    sheet.set_row_height(0, 42)?;
-    for (c, h) in (0u16..).zip(&headers) {
-        sheet.write_string_with_format(0, c, h, &f.label)?;
-        sheet.set_column_width(c, if c == 0 { 30 } else { 13 })?;
+    for (c, w) in (0u16..).zip(&widths) {
+        sheet.set_column_width_pixels(c, *w)?;
     }
-    let mut totals = vec![Decimal::ZERO; amount_cols];
-    let mut filled = vec![false; amount_cols];
-    let mut row = 1u32;
-    let (mut staff_total, mut sub_total) = (0u64, 0u64);
-    for e in entries {
-        match e {
-            Entry::Done { doc: d, warnings } => {
-                sheet.write_string_with_format(row, 0, &d.department, &f.text)?;
-                sheet.write_number_with_format(row, 1, f64::from(d.staff), &f.count)?;
-                sheet.write_number_with_format(row, 2, f64::from(d.subunits), &f.count)?;
-                staff_total += u64::from(d.staff);
-                sub_total += u64::from(d.subunits);
-                for (i, a) in amounts(d).iter().enumerate() {
-                    let col = 3 + i as u16;
-                    match a {
-                        Some(v) => {
-                            totals[i] += *v;
-                            filled[i] = true;
-                            let n = v.to_f64().unwrap_or_default();
-                            sheet.write_number_with_format(row, col, n, &f.amount)?;
-                        }
-                        None => {
-                            sheet.write_blank(row, col, &f.amount)?;
-                        }
-                    }
+    let height = |texts: &mut dyn Iterator<Item = (usize, String)>, pt: f64| {
+        let h = texts
+            .map(|(c, t)| text_height(&t, pt, f64::from(widths[c])))
+            .fold(0.0, f64::max);
+        (h / 0.75).ceil() * 0.75
+    };
+
+    let title = title(year, town);
+    sheet.merge_range(TITLE_ROW, 0, TITLE_ROW, last_col, &title, &f.title)?;
+    let title_h = text_height(&title, TITLE_PT, all_px);
+    sheet.set_row_height(TITLE_ROW, (title_h / 0.75).ceil() * 0.75)?;
+
+    for (c, h) in (0u16..).zip(&headers) {
+        sheet.write_string_with_format(HEADER_ROW, c, h, &f.label)?;
+    }
+    sheet.set_row_height(
+        HEADER_ROW,
+        height(&mut headers.iter().cloned().enumerate(), BODY_PT),
+    )?;
+
+    let mut row = FIRST_ROW;
+    for cells in &rows {
+        for (c, v) in (0u16..).zip(cells) {
+            match v {
+                Value::Text(t) => sheet.write_string_with_format(row, c, t, &f.text)?,
+                Value::Count(n) => sheet.write_number_with_format(row, c, *n as f64, &f.count)?,
+                Value::Amount(Some(a)) => {
+                    let n = a.to_f64().unwrap_or_default();
+                    sheet.write_number_with_format(row, c, n, &f.amount)?
                 }
-                let status = if *warnings > 0 {
-                    format!("无误（{warnings} 个警告）")
-                } else {
-                    "无误".into()
-                };
-                sheet.write_string_with_format(row, status_col, status, &f.text)?;
-            }
-            Entry::Failed { name, why } => {
-                sheet.write_string_with_format(row, 0, name, &f.text)?;
-                for c in 1..status_col {
-                    sheet.write_blank(row, c, &f.amount)?;
-                }
-                sheet.write_string_with_format(row, status_col, why, &f.text)?;
-            }
+                Value::Amount(None) => sheet.write_blank(row, c, &f.amount)?,
+            };
         }
+        let mut texts = cells.iter().enumerate().filter_map(|(c, v)| match v {
+            Value::Text(t) => Some((c, t.clone())),
+            _ => None,
+        });
+        sheet.set_row_height(row, height(&mut texts, BODY_PT))?;
         row += 1;
     }
     // Totals: live SUM formulas carrying their exact result, so a reader
     // that does not recalculate still shows the right figure.
-    let last = row; // 1-based number of the last data row
+    let (first, last) = (FIRST_ROW + 1, row); // 1-based rows of the departments
     let sum = |col: u16| {
         let letter = column_number_to_name(col);
-        Formula::new(format!("=SUM({letter}2:{letter}{last})"))
+        Formula::new(format!("=SUM({letter}{first}:{letter}{last})"))
     };
     sheet.write_string_with_format(row, 0, "合计", &f.label)?;
     for (col, value) in [(1u16, staff_total), (2, sub_total)] {
@@ -137,17 +238,33 @@ pub fn workbook(year: i32, town: &str, entries: &[Entry<'_>]) -> Result<Vec<u8>>
             &f.count,
         )?;
     }
-    for i in 0..amount_cols {
+    for (i, total) in totals.iter().enumerate() {
         let col = 3 + i as u16;
-        let result = if filled[i] {
-            totals[i].normalize().to_string()
-        } else {
-            "0".into()
-        };
+        let result = total.normalize().to_string();
         sheet.write_formula_with_format(row, col, sum(col).set_result(result), &f.amount)?;
     }
-    sheet.write_blank(row, status_col, &f.text)?;
-    sheet.set_freeze_panes(1, 1)?;
+    sheet.write_blank(row, last_col, &f.text)?;
+
+    // On screen the title, the headings and the names stay in view; on
+    // paper: A4 landscape, one page wide, the headings on every page.
+    sheet.set_freeze_panes(FIRST_ROW, 1)?;
+    let m = measure::MARGINS;
+    sheet
+        .set_paper_size(9)
+        .set_landscape()
+        .set_print_fit_to_pages(1, 0)
+        .set_print_center_horizontally(true)
+        .set_margins(
+            measure::inches(m.x),
+            measure::inches(m.x),
+            measure::inches(m.top),
+            measure::inches(m.bottom),
+            0.3,
+            0.3,
+        )
+        .set_footer("&C第 &P 页 共 &N 页");
+    sheet.set_repeat_rows(HEADER_ROW, HEADER_ROW)?;
+    sheet.set_print_area(TITLE_ROW, 0, row, last_col)?;
 
     let mut used: Vec<String> = vec![SHEET.into()];
     for e in entries {
