@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::Digest as _;
 
-use crate::batch::{Known, Options, Report, Status};
+use crate::batch::{Job, Known, Options, Report, Status};
 
 /// The state file, in the output folder. Hidden, so a walk of the folder
 /// (`jixiao check out`) passes it by; not `.jixiao-…`, the temp files'
@@ -346,6 +346,45 @@ pub fn entry(report: &Report, out: &Path, data: &str, recipe: &str) -> Option<En
         warnings: report.warnings,
         pages: report.pages,
     })
+}
+
+/// Each department in place after this run, by data file: its key and its
+/// entry (as recorded, or as rendered now).
+pub type Entries = std::collections::HashMap<PathBuf, (String, Entry)>;
+
+/// What this run changes in the state for its departments (`reports` and
+/// `data`, the data files' digests, beside `jobs`), and the entry of each
+/// department in place.
+pub fn record(
+    out: &Path,
+    recipe: &str,
+    recorded: &State,
+    jobs: &[Job],
+    reports: &[Report],
+    data: &[Option<String>],
+) -> (Update, Entries) {
+    let mut update = Update::default();
+    let mut entries = Entries::new();
+    for ((job, r), digest) in jobs.iter().zip(reports).zip(data) {
+        let key = key(out, &job.stem);
+        match r.status {
+            Status::UpToDate => {
+                if let Some(e) = recorded.entry(out, &job.stem) {
+                    entries.insert(job.input.clone(), (key, e.clone()));
+                }
+            }
+            Status::Done => match digest.as_deref().and_then(|d| entry(r, out, d, recipe)) {
+                Some(e) => {
+                    update.set.push((key.clone(), e.clone()));
+                    entries.insert(job.input.clone(), (key, e));
+                }
+                None => update.remove.push(key),
+            },
+            Status::Skipped => {}
+            _ => update.remove.push(key),
+        }
+    }
+    (update, entries)
 }
 
 /// A digest of what a town output is made from: its kind and path, the

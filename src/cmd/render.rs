@@ -259,127 +259,22 @@ pub fn run(args: &BatchArgs) -> anyhow::Result<ExitCode> {
         }));
     }
 
-    // What the state will say of each department.
-    let mut update = Update::default();
-    let mut entries: HashMap<PathBuf, (String, state::Entry)> = HashMap::new();
-    for ((job, r), digest) in jobs.iter().zip(&reports).zip(&data) {
-        let key = state::key(&out, &job.stem);
-        match r.status {
-            batch::Status::UpToDate => {
-                if let Some(e) = recorded.entry(&out, &job.stem) {
-                    entries.insert(job.input.clone(), (key, e.clone()));
-                }
-            }
-            batch::Status::Done => {
-                match digest
-                    .as_deref()
-                    .and_then(|d| state::entry(r, &out, d, &recipe))
-                {
-                    Some(e) => {
-                        update.set.push((key.clone(), e.clone()));
-                        entries.insert(job.input.clone(), (key, e));
-                    }
-                    None => update.remove.push(key),
-                }
-            }
-            batch::Status::Skipped => {}
-            _ => update.remove.push(key),
-        }
-    }
-
-    let mut combined: Vec<(PathBuf, anyhow::Result<()>, bool)> = Vec::new();
-    let mut towns = None;
-    if args.shard.is_none() && !stop.load(Ordering::Relaxed) {
-        let want_book = !args.no_town_xlsx && opts.format.xlsx();
-        let want_volume = !args.no_town_pdf && opts.format.pdf();
-        // A town output is made again when what it is made of changed (a
-        // member's data or outputs, a member added or removed, a failed
-        // file it lists), or it is missing or was changed since.
-        let parts = |g: &town::Group<'_>, kind: &str| -> Option<String> {
-            let members: Option<Vec<(&str, &state::Entry)>> = g
-                .members
-                .iter()
-                .map(|r| entries.get(&r.input).map(|(k, e)| (k.as_str(), e)))
-                .collect();
-            let failed = g.failed.iter().filter(|_| kind == "workbook").map(|r| {
-                format!(
-                    "{}\u{0}{}",
-                    r.input.file_stem().unwrap_or_default().to_string_lossy(),
-                    town::failed_why(r)
-                )
-            });
-            Some(state::parts(kind, &recipe, members?, failed))
+    // What the state will say of each department, then the town's outputs.
+    let (mut update, entries) = state::record(&out, &recipe, &recorded, &jobs, &reports, &data);
+    let (combined, towns) = if args.shard.is_none() && !stop.load(Ordering::Relaxed) {
+        let run = TownRun {
+            args,
+            opts: &opts,
+            out: &out,
+            recipe: &recipe,
+            recorded: &recorded,
+            threads,
         };
-        let current = |path: &Path, parts: &Option<String>| {
-            !args.force
-                && parts
-                    .as_deref()
-                    .is_some_and(|p| recorded.combined_up_to_date(&out, path, p))
-        };
-        let mut plan: HashMap<PathBuf, Option<String>> = HashMap::new();
-        let mut need_forms: Vec<(i32, String)> = Vec::new();
-        let mut names = BTreeSet::new();
-        for g in town::groups(&reports, &out) {
-            names.insert(state::key(&out, &g.workbook));
-            names.insert(state::key(&out, &g.volume));
-            let book = parts(&g, "workbook");
-            let volume = parts(&g, "volume");
-            if want_book {
-                if current(&g.workbook, &book) {
-                    combined.push((g.workbook.clone(), Ok(()), true));
-                } else {
-                    need_forms.push((g.year, g.town.clone()));
-                    plan.insert(g.workbook.clone(), book);
-                }
-            }
-            if want_volume {
-                if current(&g.volume, &volume) {
-                    combined.push((g.volume.clone(), Ok(()), true));
-                } else {
-                    plan.insert(g.volume.clone(), volume);
-                }
-            }
-        }
-        towns = Some(names);
-        // The workbook holds every member's form: load those not rendered now.
-        let unloaded: Vec<usize> = (0..reports.len())
-            .filter(|&i| {
-                let r = &reports[i];
-                r.document.is_none()
-                    && r.status.ok()
-                    && r.town()
-                        .is_some_and(|(y, t)| need_forms.iter().any(|(ny, nt)| *ny == y && nt == t))
-            })
-            .collect();
-        batch::load_forms(&mut reports, &unloaded, args.strict, threads);
-        for &i in unloaded.iter().filter(|&&i| !reports[i].status.ok()) {
-            update.remove.push(state::key(&out, &jobs[i].stem));
-        }
-        if !plan.is_empty() && ts.is_none() {
-            match Typesetter::new(template, font_paths) {
-                Ok(t) => ts = Some(t),
-                Err(e) => combined.push((out.clone(), Err(e), false)),
-            }
-        }
-        if let Some(ts) = &ts {
-            for g in town::groups(&reports, &out) {
-                let (book, volume) = (plan.get(&g.workbook), plan.get(&g.volume));
-                if book.is_none() && volume.is_none() {
-                    continue;
-                }
-                for (path, result) in
-                    town::write_group(&g, ts, &opts, book.is_some(), volume.is_some())
-                {
-                    let key = state::key(&out, &path);
-                    match (&result, plan.get(&path).cloned().flatten()) {
-                        (Ok(sha), Some(parts)) => update.combined(&out, &path, parts, sha.clone()),
-                        _ => update.remove_combined.push(key),
-                    }
-                    combined.push((path, result.map(drop), false));
-                }
-            }
-        }
-    }
+        let (combined, towns) = run.write(&mut reports, &jobs, &entries, &mut update, &mut ts);
+        (combined, Some(towns))
+    } else {
+        (Vec::new(), None)
+    };
     let current_keys: BTreeSet<String> = jobs.iter().map(|j| state::key(&out, &j.stem)).collect();
     update.stale = recorded.stale(&out, &current_keys, towns.as_ref());
     let stale = update.stale.outputs.clone();
@@ -438,6 +333,128 @@ pub fn run(args: &BatchArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(1));
     }
     Ok(code)
+}
+
+/// What deciding and writing the town's outputs needs of the run.
+struct TownRun<'a> {
+    args: &'a BatchArgs,
+    opts: &'a Options,
+    out: &'a Path,
+    recipe: &'a str,
+    recorded: &'a State,
+    threads: usize,
+}
+
+/// A town output written now, or found up to date (`true`), or why not.
+type Combined = (PathBuf, anyhow::Result<()>, bool);
+
+impl TownRun<'_> {
+    /// Makes again the town outputs that are out of date, loading the forms
+    /// of up-to-date members the workbook needs; records what it wrote in
+    /// `update`. Returns each output's outcome and the names (relative to
+    /// the output folder) of every town output of this run.
+    fn write(
+        &self,
+        reports: &mut [Report],
+        jobs: &[Job],
+        entries: &state::Entries,
+        update: &mut Update,
+        ts: &mut Option<Typesetter>,
+    ) -> (Vec<Combined>, BTreeSet<String>) {
+        let (args, opts, out, recipe, recorded) =
+            (self.args, self.opts, self.out, self.recipe, self.recorded);
+        let (template, font_paths) = (args.pdf.template.as_deref(), &args.pdf.fonts.font_path);
+        let mut combined: Vec<Combined> = Vec::new();
+        let mut names = BTreeSet::new();
+        let want_book = !args.no_town_xlsx && opts.format.xlsx();
+        let want_volume = !args.no_town_pdf && opts.format.pdf();
+        // A town output is made again when what it is made of changed (a
+        // member's data or outputs, a member added or removed, a failed
+        // file it lists), or it is missing or was changed since.
+        let parts = |g: &town::Group<'_>, kind: &str| -> Option<String> {
+            let members: Option<Vec<(&str, &state::Entry)>> = g
+                .members
+                .iter()
+                .map(|r| entries.get(&r.input).map(|(k, e)| (k.as_str(), e)))
+                .collect();
+            let failed = g.failed.iter().filter(|_| kind == "workbook").map(|r| {
+                format!(
+                    "{}\u{0}{}",
+                    r.input.file_stem().unwrap_or_default().to_string_lossy(),
+                    town::failed_why(r)
+                )
+            });
+            Some(state::parts(kind, recipe, members?, failed))
+        };
+        let current = |path: &Path, parts: &Option<String>| {
+            !args.force
+                && parts
+                    .as_deref()
+                    .is_some_and(|p| recorded.combined_up_to_date(out, path, p))
+        };
+        let mut plan: HashMap<PathBuf, Option<String>> = HashMap::new();
+        let mut need_forms: Vec<(i32, String)> = Vec::new();
+        for g in town::groups(reports, out) {
+            names.insert(state::key(out, &g.workbook));
+            names.insert(state::key(out, &g.volume));
+            let book = parts(&g, "workbook");
+            let volume = parts(&g, "volume");
+            if want_book {
+                if current(&g.workbook, &book) {
+                    combined.push((g.workbook.clone(), Ok(()), true));
+                } else {
+                    need_forms.push((g.year, g.town.clone()));
+                    plan.insert(g.workbook.clone(), book);
+                }
+            }
+            if want_volume {
+                if current(&g.volume, &volume) {
+                    combined.push((g.volume.clone(), Ok(()), true));
+                } else {
+                    plan.insert(g.volume.clone(), volume);
+                }
+            }
+        }
+        // The workbook holds every member's form: load those not rendered now.
+        let unloaded: Vec<usize> = (0..reports.len())
+            .filter(|&i| {
+                let r = &reports[i];
+                r.document.is_none()
+                    && r.status.ok()
+                    && r.town()
+                        .is_some_and(|(y, t)| need_forms.iter().any(|(ny, nt)| *ny == y && nt == t))
+            })
+            .collect();
+        batch::load_forms(reports, &unloaded, args.strict, self.threads);
+        for &i in unloaded.iter().filter(|&&i| !reports[i].status.ok()) {
+            update.remove.push(state::key(out, &jobs[i].stem));
+        }
+        if !plan.is_empty() && ts.is_none() {
+            match Typesetter::new(template, font_paths) {
+                Ok(t) => *ts = Some(t),
+                Err(e) => combined.push((out.to_path_buf(), Err(e), false)),
+            }
+        }
+        if let Some(ts) = &ts {
+            for g in town::groups(reports, out) {
+                let (book, volume) = (plan.get(&g.workbook), plan.get(&g.volume));
+                if book.is_none() && volume.is_none() {
+                    continue;
+                }
+                for (path, result) in
+                    town::write_group(&g, ts, opts, book.is_some(), volume.is_some())
+                {
+                    let key = state::key(out, &path);
+                    match (&result, plan.get(&path).cloned().flatten()) {
+                        (Ok(sha), Some(parts)) => update.combined(out, &path, parts, sha.clone()),
+                        _ => update.remove_combined.push(key),
+                    }
+                    combined.push((path, result.map(drop), false));
+                }
+            }
+        }
+        (combined, names)
+    }
 }
 
 /// `f` over `items` on `threads` workers, results in the order of `items`.
