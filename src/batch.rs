@@ -73,6 +73,9 @@ pub enum Status {
     WriteFailed,
     /// Not started because the run was interrupted.
     Skipped,
+    /// Not rendered: its outputs are those of this data with these
+    /// settings, as the batch state records (see [`crate::state`]).
+    UpToDate,
 }
 
 impl Status {
@@ -83,11 +86,13 @@ impl Status {
             Status::RenderFailed => "生成失败",
             Status::WriteFailed => "写入失败",
             Status::Skipped => "未处理（已中断）",
+            Status::UpToDate => "已是最新",
         }
     }
 
+    /// Whether the department's outputs are all in place and current.
     pub fn ok(self) -> bool {
-        self == Status::Done
+        matches!(self, Status::Done | Status::UpToDate)
     }
 }
 
@@ -103,11 +108,25 @@ pub struct Report {
     pub errors: usize,
     pub warnings: usize,
     pub outputs: Vec<PathBuf>,
+    /// The SHA-256 of each output as written, beside `outputs`.
+    pub digests: Vec<String>,
     pub pages: usize,
     /// The form, when its data is valid (for the combined outputs).
     pub document: Option<Document>,
     /// A write error, in words.
     pub failure: Option<String>,
+    /// An up-to-date department's name and town, from the batch state: its
+    /// form is loaded only when the town's outputs are made again.
+    pub known: Option<Known>,
+}
+
+/// What the summary and the town's outputs need of a department that was
+/// not rendered.
+#[derive(Debug, Clone)]
+pub struct Known {
+    pub department: String,
+    pub town: String,
+    pub year: i32,
 }
 
 impl Report {
@@ -120,21 +139,33 @@ impl Report {
             errors: 0,
             warnings: 0,
             outputs: Vec::new(),
+            digests: Vec::new(),
             pages: 0,
             document: None,
             failure: None,
+            known: None,
         }
     }
 
     /// The department's name when known, else the file name.
     pub fn name(&self) -> String {
-        match &self.document {
-            Some(d) => d.department.clone(),
-            None => self
+        match (&self.document, &self.known) {
+            (Some(d), _) => d.department.clone(),
+            (None, Some(k)) => k.department.clone(),
+            (None, None) => self
                 .input
                 .file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_default(),
+        }
+    }
+
+    /// The (year, town) the department belongs to, when known.
+    pub fn town(&self) -> Option<(i32, &str)> {
+        match (&self.document, &self.known) {
+            (Some(d), _) => Some((d.year, d.town.as_str())),
+            (None, Some(k)) => Some((k.year, k.town.as_str())),
+            (None, None) => None,
         }
     }
 }
@@ -253,6 +284,7 @@ fn write(report: &mut Report, path: PathBuf, bytes: &[u8]) -> bool {
     match files::write_atomic(&path, bytes) {
         Ok(()) => {
             report.outputs.push(path);
+            report.digests.push(crate::state::digest(bytes));
             true
         }
         Err(e) => {
@@ -312,6 +344,53 @@ pub fn run(
         .zip(jobs)
         .map(|(r, job)| r.unwrap_or_else(|| Report::new(&job.input, Status::Skipped)))
         .collect()
+}
+
+/// Loads the forms of the up-to-date departments `which` (indices into
+/// `reports`), on `threads` workers: the town's outputs are being made
+/// again and need every member's form. A file that no longer passes its
+/// check becomes a failed report.
+pub fn load_forms(reports: &mut [Report], which: &[usize], strict: bool, threads: usize) {
+    let next = AtomicUsize::new(0);
+    let inputs: Vec<PathBuf> = which.iter().map(|&i| reports[i].input.clone()).collect();
+    let mut loaded: Vec<Option<crate::model::Loaded>> = inputs.iter().map(|_| None).collect();
+    let (tx, rx) = mpsc::channel();
+    std::thread::scope(|scope| {
+        for _ in 0..threads.clamp(1, inputs.len().max(1)) {
+            let tx = tx.clone();
+            let (next, inputs) = (&next, &inputs);
+            scope.spawn(move || {
+                loop {
+                    let k = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(input) = inputs.get(k) else { break };
+                    if tx
+                        .send((k, crate::model::load_file(input, strict)))
+                        .is_err()
+                    {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        for (k, l) in rx {
+            loaded[k] = Some(l);
+        }
+    });
+    for (&i, l) in which.iter().zip(loaded) {
+        let Some(l) = l else { continue };
+        let r = &mut reports[i];
+        match l.document {
+            Some(doc) => r.document = Some(doc),
+            None => {
+                r.status = Status::Invalid;
+                r.errors = l.errors();
+                r.warnings = l.warnings();
+                r.diagnostics = l.diagnostics;
+                r.source = l.source;
+            }
+        }
+    }
 }
 
 /// `K/N`: this run takes the files whose path hashes to K among N shards.

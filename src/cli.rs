@@ -33,7 +33,7 @@ pub enum Command {
     New(NewArgs),
     /// 一次生成一个文件夹中所有部门的表（PDF、Excel），以及全镇的汇总工作簿和合订本。
     #[command(
-        after_help = "例：\n  jixiao batch                          生成 data/ 下全部部门，写到 out/\n  jixiao batch data/2024 -o 交财政分局\n  jixiao batch --jobs 4 --quiet\n  jixiao batch --shard 2/8               只处理 8 份中的第 2 份（多台机器分担）\n\n退出码：0 全部生成；1 有部门未能生成；2 命令写错；130 被中断。"
+        after_help = "例：\n  jixiao batch                          生成 data/ 下全部部门，写到 out/\n  jixiao batch data/2024 -o 交财政分局\n  jixiao batch --jobs 4 --quiet\n  jixiao batch --shard 2/8               只处理 8 份中的第 2 份（多台机器分担）\n  jixiao batch --force                  全部重新生成\n\n只重新生成有变化的部门：生成状态记在输出文件夹的 .jixiao.state.json 中。\n\n退出码：0 全部生成；1 有部门未能生成；2 命令写错；130 被中断。"
     )]
     Batch(BatchArgs),
     /// 生成 PDF 和 Excel：先检查，无误后为每个文件写出 <文件名>.pdf 和 <文件名>.xlsx。
@@ -189,6 +189,9 @@ pub struct BatchArgs {
     /// 不显示进度，只输出最后的汇总。
     #[arg(short, long)]
     pub quiet: bool,
+    /// 全部重新生成（默认只生成数据、模板、字体或选项有变化的部门，以及缺少或被改动的输出）。
+    #[arg(long)]
+    pub force: bool,
     #[command(flatten)]
     pub pdf: PdfArgs,
 }

@@ -7,7 +7,8 @@
 //! (the form's grid, declared once) → [`model`] (load, check and validate
 //! a data file into a [`model::Document`]). Beside them: [`diagnostic`]
 //! prints what went wrong, [`files`] finds inputs and writes outputs
-//! atomically, [`names`] makes file and sheet names from data.
+//! atomically, [`names`] makes file and sheet names from data, [`state`]
+//! remembers what a batch wrote so the next one renders only what changed.
 
 pub mod batch;
 pub mod cli;
@@ -19,4 +20,5 @@ pub mod layout;
 pub mod model;
 pub mod names;
 pub mod render;
+pub mod state;
 pub mod town;

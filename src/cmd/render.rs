@@ -5,6 +5,7 @@
 //! diagnostics of each failed file to stderr, and maps the outcome to the
 //! exit code: 0 all rendered, 1 any failed, 130 interrupted.
 
+use std::collections::{BTreeSet, HashMap};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -20,6 +21,8 @@ use crate::cli::{BatchArgs, FormatArg, PdfArgs, RenderArgs};
 use crate::diagnostic;
 use crate::files;
 use crate::render::pdf::{PdfSettings, Typesetter};
+use crate::state::{self, State, Update};
+use crate::town;
 
 const OK: Style = AnsiColor::Green.on_default();
 const BAD: Style = AnsiColor::Red.on_default().bold();
@@ -180,67 +183,138 @@ pub fn run(args: &BatchArgs) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::from(u8::from(found.is_empty())));
     }
-    let ts = Typesetter::new(args.pdf.template.as_deref(), &args.pdf.fonts.font_path)?;
     let opts = options(&args.pdf, args.format, args.strict);
-    let stop = interrupt_flag();
-    let bar = (!args.quiet && std::io::stderr().is_terminal()).then(|| {
-        let bar = indicatif::ProgressBar::new(jobs.len() as u64);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {wide_msg}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    let (template, font_paths) = (args.pdf.template.as_deref(), &args.pdf.fonts.font_path);
+    let threads = default_jobs(args.jobs);
+
+    // Which departments are current: their data and outputs read and hashed.
+    let recipe = state::recipe(&opts, template, font_paths, &out);
+    let recorded = State::load(&out);
+    let checked: Vec<(Option<String>, Option<Report>)> = in_parallel(&jobs, threads, |j| {
+        let data = std::fs::read(&j.input).ok().map(|b| state::digest(&b));
+        let current = match &data {
+            Some(d) if !args.force => recorded.up_to_date(&out, &j.stem, &j.input, d, &recipe),
+            _ => None,
+        };
+        (data, current)
+    });
+    let to_render: Vec<Job> = jobs
+        .iter()
+        .zip(&checked)
+        .filter(|(_, (_, current))| current.is_none())
+        .map(|(j, _)| j.clone())
+        .collect();
+    let mut ts = None;
+    if !to_render.is_empty() {
+        ts = Some(Typesetter::new(template, font_paths)?);
+    }
+    if !args.quiet && to_render.len() < jobs.len() {
+        err!(
+            "{} 个部门已是最新，生成其余 {} 个（--force 全部重新生成）",
+            jobs.len() - to_render.len(),
+            to_render.len()
         );
-        bar
-    });
-    let total = jobs.len();
+    }
+    let stop = interrupt_flag();
+    let bar =
+        (!args.quiet && std::io::stderr().is_terminal() && !to_render.is_empty()).then(|| {
+            let bar = indicatif::ProgressBar::new(to_render.len() as u64);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {wide_msg}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            bar
+        });
+    let total = to_render.len();
     let mut done = 0;
-    let reports = batch::run(&jobs, &ts, &opts, default_jobs(args.jobs), &stop, |r| {
-        done += 1;
-        match &bar {
-            Some(bar) => {
-                bar.set_message(r.name());
-                bar.inc(1);
+    let rendered = match &ts {
+        Some(ts) => batch::run(&to_render, ts, &opts, threads, &stop, |r| {
+            done += 1;
+            match &bar {
+                Some(bar) => {
+                    bar.set_message(r.name());
+                    bar.inc(1);
+                }
+                None if !args.quiet => {
+                    let mark = if r.status.ok() { "✓" } else { "✗" };
+                    err!("[{done}/{total}] {mark} {}", r.input.display());
+                }
+                None => {}
             }
-            None if !args.quiet => {
-                let mark = if r.status.ok() { "✓" } else { "✗" };
-                err!("[{done}/{total}] {mark} {}", r.input.display());
-            }
-            None => {}
-        }
-    });
+        }),
+        None => Vec::new(),
+    };
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
+    let mut rendered = rendered.into_iter();
+    let mut data = Vec::with_capacity(jobs.len());
+    let mut reports: Vec<Report> = Vec::with_capacity(jobs.len());
+    for (job, (digest, current)) in jobs.iter().zip(checked) {
+        data.push(digest);
+        reports.push(current.unwrap_or_else(|| {
+            rendered
+                .next()
+                .unwrap_or_else(|| Report::new(&job.input, batch::Status::Skipped))
+        }));
+    }
 
-    let combined = if args.shard.is_none() && !stop.load(Ordering::Relaxed) {
-        crate::town::write(
-            &reports,
-            &out,
-            &ts,
-            &opts,
-            !args.no_town_pdf,
-            !args.no_town_xlsx,
-        )
+    // What the state will say of each department, then the town's outputs.
+    let (mut update, entries) = state::record(&out, &recipe, &recorded, &jobs, &reports, &data);
+    let (combined, towns) = if args.shard.is_none() && !stop.load(Ordering::Relaxed) {
+        let run = TownRun {
+            args,
+            opts: &opts,
+            out: &out,
+            recipe: &recipe,
+            recorded: &recorded,
+            threads,
+        };
+        let (combined, towns) = run.write(&mut reports, &jobs, &entries, &mut update, &mut ts);
+        (combined, Some(towns))
     } else {
-        Vec::new()
+        (Vec::new(), None)
     };
+    let current_keys: BTreeSet<String> = jobs.iter().map(|j| state::key(&out, &j.stem)).collect();
+    update.stale = recorded.stale(&out, &current_keys, towns.as_ref());
+    let stale = update.stale.outputs.clone();
+    if let Err(e) = state::save(&out, update) {
+        err!("警告：无法记录生成状态（{e:#}），下次会重新生成这些部门");
+    }
 
     out_raw!("{}", summary(&reports));
     for r in reports.iter().filter(|r| !r.status.ok()) {
         print_diagnostics(r);
     }
     let failed = reports.iter().filter(|r| !r.status.ok()).count();
-    for c in &combined {
-        match c {
-            Ok(path) => out!("汇总：{}", path.display()),
+    let up_to_date = reports
+        .iter()
+        .filter(|r| r.status == batch::Status::UpToDate)
+        .count();
+    for (path, result, current) in &combined {
+        match result {
+            Ok(()) if *current => out!("汇总：{}（已是最新）", path.display()),
+            Ok(()) => out!("汇总：{}", path.display()),
             Err(e) => {
                 err!("{BAD}错误{BAD:#}：{e:#}");
             }
         }
     }
+    if !stale.is_empty() {
+        out!("以下输出已没有对应的数据文件（没有删除；不再需要时请手动删除）：");
+        for p in &stale {
+            out!("  {}", p.display());
+        }
+    }
     out!(
-        "共 {} 个部门：{OK}{} 个已生成{OK:#}，{}{} 个失败{}（用时 {:.2} 秒）",
+        "共 {} 个部门：{OK}{} 个已生成{OK:#}{}，{}{} 个失败{}（用时 {:.2} 秒）",
         reports.len(),
-        reports.len() - failed,
+        reports.len() - failed - up_to_date,
+        if up_to_date > 0 {
+            format!("，{OK}{up_to_date} 个已是最新{OK:#}")
+        } else {
+            String::new()
+        },
         if failed > 0 {
             BAD.render().to_string()
         } else {
@@ -255,10 +329,151 @@ pub fn run(args: &BatchArgs) -> anyhow::Result<ExitCode> {
         started.elapsed().as_secs_f64()
     );
     let code = exit_code(&reports, &stop);
-    if combined.iter().any(Result::is_err) && code == ExitCode::SUCCESS {
+    if combined.iter().any(|(_, r, _)| r.is_err()) && code == ExitCode::SUCCESS {
         return Ok(ExitCode::from(1));
     }
     Ok(code)
+}
+
+/// What deciding and writing the town's outputs needs of the run.
+struct TownRun<'a> {
+    args: &'a BatchArgs,
+    opts: &'a Options,
+    out: &'a Path,
+    recipe: &'a str,
+    recorded: &'a State,
+    threads: usize,
+}
+
+/// A town output written now, or found up to date (`true`), or why not.
+type Combined = (PathBuf, anyhow::Result<()>, bool);
+
+impl TownRun<'_> {
+    /// Makes again the town outputs that are out of date, loading the forms
+    /// of up-to-date members the workbook needs; records what it wrote in
+    /// `update`. Returns each output's outcome and the names (relative to
+    /// the output folder) of every town output of this run.
+    fn write(
+        &self,
+        reports: &mut [Report],
+        jobs: &[Job],
+        entries: &state::Entries,
+        update: &mut Update,
+        ts: &mut Option<Typesetter>,
+    ) -> (Vec<Combined>, BTreeSet<String>) {
+        let (args, opts, out, recipe, recorded) =
+            (self.args, self.opts, self.out, self.recipe, self.recorded);
+        let (template, font_paths) = (args.pdf.template.as_deref(), &args.pdf.fonts.font_path);
+        let mut combined: Vec<Combined> = Vec::new();
+        let mut names = BTreeSet::new();
+        let want_book = !args.no_town_xlsx && opts.format.xlsx();
+        let want_volume = !args.no_town_pdf && opts.format.pdf();
+        // A town output is made again when what it is made of changed (a
+        // member's data or outputs, a member added or removed, a failed
+        // file it lists), or it is missing or was changed since.
+        let parts = |g: &town::Group<'_>, kind: &str| -> Option<String> {
+            let members: Option<Vec<(&str, &state::Entry)>> = g
+                .members
+                .iter()
+                .map(|r| entries.get(&r.input).map(|(k, e)| (k.as_str(), e)))
+                .collect();
+            let failed = g.failed.iter().filter(|_| kind == "workbook").map(|r| {
+                format!(
+                    "{}\u{0}{}",
+                    r.input.file_stem().unwrap_or_default().to_string_lossy(),
+                    town::failed_why(r)
+                )
+            });
+            Some(state::parts(kind, recipe, members?, failed))
+        };
+        let current = |path: &Path, parts: &Option<String>| {
+            !args.force
+                && parts
+                    .as_deref()
+                    .is_some_and(|p| recorded.combined_up_to_date(out, path, p))
+        };
+        let mut plan: HashMap<PathBuf, Option<String>> = HashMap::new();
+        let mut need_forms: Vec<(i32, String)> = Vec::new();
+        for g in town::groups(reports, out) {
+            names.insert(state::key(out, &g.workbook));
+            names.insert(state::key(out, &g.volume));
+            let book = parts(&g, "workbook");
+            let volume = parts(&g, "volume");
+            if want_book {
+                if current(&g.workbook, &book) {
+                    combined.push((g.workbook.clone(), Ok(()), true));
+                } else {
+                    need_forms.push((g.year, g.town.clone()));
+                    plan.insert(g.workbook.clone(), book);
+                }
+            }
+            if want_volume {
+                if current(&g.volume, &volume) {
+                    combined.push((g.volume.clone(), Ok(()), true));
+                } else {
+                    plan.insert(g.volume.clone(), volume);
+                }
+            }
+        }
+        // The workbook holds every member's form: load those not rendered now.
+        let unloaded: Vec<usize> = (0..reports.len())
+            .filter(|&i| {
+                let r = &reports[i];
+                r.document.is_none()
+                    && r.status.ok()
+                    && r.town()
+                        .is_some_and(|(y, t)| need_forms.iter().any(|(ny, nt)| *ny == y && nt == t))
+            })
+            .collect();
+        batch::load_forms(reports, &unloaded, args.strict, self.threads);
+        for &i in unloaded.iter().filter(|&&i| !reports[i].status.ok()) {
+            update.remove.push(state::key(out, &jobs[i].stem));
+        }
+        if !plan.is_empty() && ts.is_none() {
+            match Typesetter::new(template, font_paths) {
+                Ok(t) => *ts = Some(t),
+                Err(e) => combined.push((out.to_path_buf(), Err(e), false)),
+            }
+        }
+        if let Some(ts) = &ts {
+            for g in town::groups(reports, out) {
+                let (book, volume) = (plan.get(&g.workbook), plan.get(&g.volume));
+                if book.is_none() && volume.is_none() {
+                    continue;
+                }
+                for (path, result) in
+                    town::write_group(&g, ts, opts, book.is_some(), volume.is_some())
+                {
+                    let key = state::key(out, &path);
+                    match (&result, plan.get(&path).cloned().flatten()) {
+                        (Ok(sha), Some(parts)) => update.combined(out, &path, parts, sha.clone()),
+                        _ => update.remove_combined.push(key),
+                    }
+                    combined.push((path, result.map(drop), false));
+                }
+            }
+        }
+        (combined, names)
+    }
+}
+
+/// `f` over `items` on `threads` workers, results in the order of `items`.
+fn in_parallel<T: Sync, R: Send>(
+    items: &[T],
+    threads: usize,
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    let chunk = items.len().div_ceil(threads.max(1)).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| scope.spawn(|| part.iter().map(&f).collect::<Vec<R>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    })
 }
 
 fn default_jobs(jobs: Option<usize>) -> usize {

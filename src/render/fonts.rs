@@ -22,6 +22,11 @@ const BUNDLED: &[&[u8]] = &[
     include_bytes!("../../fonts/NotoSerifSC-Black.ttf"),
 ];
 
+/// The bundled fonts' SHA-256 sums, as `fonts/fetch.sh` verifies them: the
+/// identity of the faces this binary carries, without hashing 30 MB at
+/// every start (a test keeps it true).
+pub const BUNDLED_SUMS: &str = include_str!("../../fonts/SHA256SUMS");
+
 /// Title families in order of preference (official first).
 const TITLE: &[&str] = &[
     "方正小标宋简体",
@@ -176,29 +181,7 @@ fn load_dir(
     slots: &mut Vec<Slot>,
     seen: &mut Vec<PathBuf>,
 ) -> anyhow::Result<()> {
-    // A folder linked into itself is read once, not forever.
-    let real = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
-    if seen.contains(&real) {
-        return Ok(());
-    }
-    seen.push(real);
-    let entries = std::fs::read_dir(dir)
-        .map_err(|e| anyhow::anyhow!("无法读取字体文件夹“{}”：{e}", dir.display()))?;
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    // Sorted, so the same folder gives the same font book on every machine.
-    paths.sort();
-    for path in paths {
-        if path.is_dir() {
-            load_dir(&path, infos, slots, seen)?;
-            continue;
-        }
-        let ext = path
-            .extension()
-            .map(|e| e.to_string_lossy().to_lowercase())
-            .unwrap_or_default();
-        if !matches!(ext.as_str(), "ttf" | "otf" | "ttc" | "otc") {
-            continue;
-        }
+    for path in font_files_in(dir, seen)? {
         // A font that cannot be read is skipped, as a font it cannot parse
         // is: one broken file in a system folder must not stop the work.
         let Ok(data) = std::fs::read(&path) else {
@@ -214,6 +197,46 @@ fn load_dir(
         }
     }
     Ok(())
+}
+
+/// The font files `--font-path` folders give, in the order they are
+/// loaded: each folder's entries sorted, subfolders each once.
+pub fn font_files(dirs: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
+    let mut seen = Vec::new();
+    let mut out = Vec::new();
+    for dir in dirs {
+        out.extend(font_files_in(dir, &mut seen)?);
+    }
+    Ok(out)
+}
+
+fn font_files_in(dir: &Path, seen: &mut Vec<PathBuf>) -> anyhow::Result<Vec<PathBuf>> {
+    // A folder linked into itself is read once, not forever.
+    let real = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    if seen.contains(&real) {
+        return Ok(Vec::new());
+    }
+    seen.push(real);
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| anyhow::anyhow!("无法读取字体文件夹“{}”：{e}", dir.display()))?;
+    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    // Sorted, so the same folder gives the same font book on every machine.
+    paths.sort();
+    let mut out = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            out.extend(font_files_in(&path, seen)?);
+            continue;
+        }
+        let ext = path
+            .extension()
+            .map(|e| e.to_string_lossy().to_lowercase())
+            .unwrap_or_default();
+        if matches!(ext.as_str(), "ttf" | "otf" | "ttc" | "otc") {
+            out.push(path);
+        }
+    }
+    Ok(out)
 }
 
 /// Characters that need no glyph: spaces, line breaks, joiners.
@@ -238,6 +261,21 @@ mod tests {
         // The bundled faces, and the copy once.
         assert_eq!(set.slots.len(), bundled.slots.len() + 1);
         assert!(set.font(set.slots.len() - 1).is_some());
+    }
+
+    #[test]
+    fn the_recorded_sums_are_those_of_the_bundled_fonts() {
+        use sha2::Digest as _;
+        for data in BUNDLED {
+            let sum: String = sha2::Sha256::digest(data)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            assert!(
+                BUNDLED_SUMS.lines().any(|l| l.starts_with(&sum)),
+                "a bundled font's SHA-256 {sum} is not in fonts/SHA256SUMS"
+            );
+        }
     }
 
     #[test]

@@ -102,7 +102,7 @@ fn a_clean_batch_exits_0_and_a_rerun_replaces_outputs() {
     jixiao(t.path()).args(["batch", "--quiet"]).assert().code(0);
     let first = std::fs::read(t.path().join("out/2024/部门0.pdf")).unwrap();
     jixiao(t.path())
-        .args(["batch", "--quiet", "--jobs", "1"])
+        .args(["batch", "--quiet", "--jobs", "1", "--force"])
         .assert()
         .code(0);
     let second = std::fs::read(t.path().join("out/2024/部门0.pdf")).unwrap();

@@ -6,6 +6,7 @@ mod check_cli;
 mod fuzz;
 mod hostile;
 mod import;
+mod incremental;
 mod invalid;
 mod json;
 mod layout;

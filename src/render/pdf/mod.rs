@@ -47,6 +47,12 @@ const EMBEDDED: &[(&str, &str)] = &[
     ),
     ("town.typ", include_str!("../../../templates/town.typ")),
 ];
+/// The embedded templates' texts, for telling one build's outputs from
+/// another's.
+pub fn embedded_templates() -> impl Iterator<Item = &'static str> {
+    EMBEDDED.iter().map(|(_, text)| *text)
+}
+
 const FORM_MAIN: &str = "form.typ";
 const TOWN_MAIN: &str = "town.typ";
 const FORM_DATA: &str = "/data.json";
