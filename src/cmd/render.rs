@@ -24,7 +24,7 @@ use crate::render::pdf::{PdfSettings, Typesetter};
 const OK: Style = AnsiColor::Green.on_default();
 const BAD: Style = AnsiColor::Red.on_default().bold();
 
-fn options(pdf: &PdfArgs, format: FormatArg, strict: bool) -> Options {
+pub(super) fn options(pdf: &PdfArgs, format: FormatArg, strict: bool) -> Options {
     Options {
         format: format.into(),
         strict,
@@ -32,6 +32,7 @@ fn options(pdf: &PdfArgs, format: FormatArg, strict: bool) -> Options {
             standard: pdf.pdf_standard.into(),
             source_date_epoch: pdf.source_date_epoch,
         },
+        all_or_nothing: false,
     }
 }
 
@@ -261,7 +262,7 @@ pub fn run(args: &BatchArgs) -> anyhow::Result<ExitCode> {
     Ok(code)
 }
 
-fn default_jobs(jobs: Option<usize>) -> usize {
+pub(super) fn default_jobs(jobs: Option<usize>) -> usize {
     jobs.filter(|&n| n > 0)
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
@@ -274,7 +275,7 @@ fn exit_code(reports: &[Report], stop: &AtomicBool) -> ExitCode {
     ExitCode::from(u8::from(reports.iter().any(|r| !r.status.ok())))
 }
 
-fn print_diagnostics(r: &Report) {
+pub(super) fn print_diagnostics(r: &Report) {
     let shown = r.input.display().to_string();
     err_raw!("{}", diagnostic::render(&shown, &r.source, &r.diagnostics));
     if let Some(f) = &r.failure {

@@ -12,4 +12,5 @@ mod pdf;
 mod seed;
 mod support;
 mod template;
+mod watch;
 mod xlsx;
