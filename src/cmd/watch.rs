@@ -306,6 +306,18 @@ impl Scope {
         (toml && !hidden(rel)).then(|| self.root.join(rel))
     }
 
+    /// The folder under a watched data folder a notice's path is, as shown.
+    fn data_folder(&self, path: &Path) -> Option<PathBuf> {
+        if self.single || path.starts_with(&self.out_abs) || !path.is_dir() {
+            return None;
+        }
+        let rel = self
+            .root_abs
+            .iter()
+            .find_map(|r| path.strip_prefix(r).ok())?;
+        (!rel.as_os_str().is_empty() && !hidden(rel)).then(|| self.root.join(rel))
+    }
+
     /// Whether a notice's path is a file the template may read.
     fn template_file(&self, path: &Path) -> bool {
         let Some(dirs) = &self.template_abs else {
@@ -369,7 +381,14 @@ fn gather(rx: &mpsc::Receiver<Msg>, scope: &Scope) -> Round {
         }
         let mut relevant = false;
         for path in &event.paths {
-            if let Some(file) = scope.data_file(path) {
+            if let Some(dir) = scope.data_folder(path) {
+                // A folder copied or moved in: its files may have been
+                // written before its own watch began.
+                round
+                    .data
+                    .extend(files::collect(&[dir], files::DATA).unwrap_or_default());
+                relevant = true;
+            } else if let Some(file) = scope.data_file(path) {
                 round.data.insert(file);
                 relevant = true;
             } else if scope.template_file(path) {
@@ -487,11 +506,11 @@ fn render(inputs: &[PathBuf], scope: &Scope, ts: &Typesetter, opts: &Options, st
 
 /// The line a clerk reads after each render: time, file, outcome, outputs.
 fn line(r: &Report, job: &Job, opts: &Options, took: Option<Duration>) {
-    let took = took
-        .map(|d| format!("（用时 {:.2} 秒）", d.as_secs_f64()))
-        .unwrap_or_default();
     let shown = r.input.display();
     if r.status.ok() {
+        let took = took
+            .map(|d| format!("（用时 {:.2} 秒）", d.as_secs_f64()))
+            .unwrap_or_default();
         out!(
             "[{}] {OK}✓{OK:#} {shown} 已生成 → {}{took}",
             now(),
@@ -507,7 +526,7 @@ fn line(r: &Report, job: &Job, opts: &Options, took: Option<Duration>) {
         "上一次的输出保持不变".to_string()
     };
     out!(
-        "[{}] {BAD}✗{BAD:#} {shown} 有错误：{}（{} 个错误），{kept}{took}",
+        "[{}] {BAD}✗{BAD:#} {shown} 有错误：{}（{} 个错误），{kept}",
         now(),
         r.status.label(),
         r.errors

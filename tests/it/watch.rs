@@ -232,6 +232,10 @@ fn each_save_renders_again_and_a_mistake_keeps_the_last_outputs() {
         w.all()
     );
 
+    // Each save rendered once: reading a changed file is no change.
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(count(&w, "甲.toml", "已生成"), 5, "{}", w.all());
+
     assert_eq!(w.interrupt(), Some(0), "{}", w.all());
     assert!(w.stderr().contains("已停止监视"), "{}", w.all());
     assert!(leftovers(dir).is_empty(), "{:?}", leftovers(dir));
@@ -289,8 +293,9 @@ fn a_template_change_renders_every_file_again() {
     assert_eq!(w.interrupt(), Some(0), "{}", w.all());
 }
 
-/// A deleted form is reported and its outputs stay; a new form is
-/// rendered; an emptied file is a save in progress, not a mistake.
+/// A deleted form is reported and its outputs stay; a new form, or a
+/// folder of them, is rendered; an emptied file is a save in progress, not
+/// a mistake.
 #[cfg(unix)]
 #[test]
 fn deleted_new_and_emptied_files() {
@@ -309,6 +314,13 @@ fn deleted_new_and_emptied_files() {
     std::fs::write(dir.join("data/2025/丙.toml"), department("丙办公室")).unwrap();
     let (i, new) = w.wait_for(i + 1, &["丙.toml", "已生成"]);
     assert!(new.contains("out/2025/丙.xlsx"), "{new}");
+
+    // A folder moved in whole: its files were there before it was watched.
+    std::fs::create_dir_all(dir.join("incoming/2026")).unwrap();
+    std::fs::write(dir.join("incoming/2026/丁.toml"), department("丁办公室")).unwrap();
+    std::fs::rename(dir.join("incoming/2026"), dir.join("data/2026")).unwrap();
+    let (i, moved) = w.wait_for(i + 1, &["丁.toml", "已生成"]);
+    assert!(moved.contains("out/2026/丁.xlsx"), "{moved}");
 
     let before = std::fs::read(dir.join("out/甲.xlsx")).unwrap();
     std::fs::write(dir.join("data/甲.toml"), "").unwrap();
@@ -356,4 +368,47 @@ fn one_file_is_watched_through_a_save_by_rename() {
         assert!(text.contains(&format!("甲第{round}版")), "{}", w.all());
     }
     assert_eq!(w.interrupt(), Some(0), "{}", w.all());
+}
+
+/// A form whose data is right but whose PDF cannot be made (a character no
+/// font has) writes neither output: the PDF and the workbook stay the last
+/// good pair, not a new workbook beside an old PDF.
+#[cfg(unix)]
+#[test]
+fn a_form_that_cannot_be_printed_keeps_both_outputs() {
+    let t = data(&["甲"]);
+    let dir = t.path();
+    let mut w = Watch::start(dir, &["data", "-o", "out"]);
+    let (i, _) = w.wait_for(0, &["甲.toml", "已生成"]);
+    let outputs = [dir.join("out/甲.pdf"), dir.join("out/甲.xlsx")];
+    let before: Vec<Vec<u8>> = outputs.iter().map(|p| std::fs::read(p).unwrap()).collect();
+    std::fs::write(dir.join("data/甲.toml"), department("😀办公室")).unwrap();
+    let (_, bad) = w.wait_for(i + 1, &["甲.toml", "有错误"]);
+    assert!(bad.contains("上一次的输出保持不变"), "{bad}");
+    w.wait_for_stderr("😀");
+    let after: Vec<Vec<u8>> = outputs.iter().map(|p| std::fs::read(p).unwrap()).collect();
+    assert!(before == after, "an output was replaced\n{}", w.all());
+    assert_eq!(w.interrupt(), Some(0), "{}", w.all());
+}
+
+/// A second Ctrl-C while forms are being rendered exits at once with 130,
+/// and leaves no temp file behind.
+#[cfg(unix)]
+#[test]
+fn a_second_ctrl_c_during_a_render_exits_130_without_temp_files() {
+    let names: Vec<String> = (0..24).map(|i| format!("部门{i:02}")).collect();
+    let t = data(&names.iter().map(String::as_str).collect::<Vec<_>>());
+    let dir = t.path();
+    let mut w = Watch::start(dir, &["data", "-o", "out", "--format", "pdf"]);
+    w.wait_for(0, &["已生成"]);
+    std::process::Command::new("kill")
+        .args(["-INT", &w.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert_eq!(w.interrupt(), Some(130), "{}", w.all());
+    assert!(leftovers(dir).is_empty(), "{:?}", leftovers(dir));
+    for p in files_under(&dir.join("out")) {
+        let pdf = std::fs::read(&p).unwrap();
+        assert!(pdf.trim_ascii_end().ends_with(b"%%EOF"), "{}", p.display());
+    }
 }
