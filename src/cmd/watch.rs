@@ -125,6 +125,9 @@ pub fn run(args: &WatchArgs) -> anyhow::Result<ExitCode> {
             continue;
         }
         let settled = settle(&round.data, &stop);
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
         for path in &settled.gone {
             if known.remove(path) {
                 let outs = existing_outputs(&scope.job(path), &opts);
@@ -265,22 +268,15 @@ impl Scope {
         if let Some([dir, _]) = &self.template_abs {
             all.push((dir.clone(), RecursiveMode::Recursive));
         }
-        let covered = |(p, m): &(PathBuf, RecursiveMode), others: &[(PathBuf, RecursiveMode)]| {
-            others.iter().any(|(q, n)| {
-                *n == RecursiveMode::Recursive
-                    && p.starts_with(q)
-                    && (p != q || *m == RecursiveMode::NonRecursive)
-            })
+        // `a` makes watching `b` needless.
+        let covers = |(a, am): &(PathBuf, RecursiveMode), (b, bm): &(PathBuf, RecursiveMode)| {
+            *am == RecursiveMode::Recursive
+                && b.starts_with(a)
+                && (a != b || *bm == RecursiveMode::NonRecursive)
         };
         let mut kept: Vec<(PathBuf, RecursiveMode)> = Vec::new();
-        for (i, w) in all.iter().enumerate() {
-            let others: Vec<_> = all
-                .iter()
-                .enumerate()
-                .filter(|(j, _)| *j != i)
-                .map(|(_, o)| o.clone())
-                .collect();
-            if !covered(w, &others) && !kept.contains(w) {
+        for w in &all {
+            if !all.iter().any(|o| covers(o, w)) && !kept.contains(w) {
                 kept.push(w.clone());
             }
         }
@@ -350,17 +346,20 @@ struct Round {
 }
 
 /// Waits for the next change and gathers the ones after it until the
-/// files have been quiet for [`QUIET`]. Notices about other files (our own
-/// outputs, an editor's temp files, reads) neither start a round nor delay
-/// one.
+/// files have been quiet for [`QUIET`], or [`MAX_WAIT`] has passed since
+/// the first. Notices about other files (our own outputs, an editor's temp
+/// files, reads) neither start a round nor delay one.
 fn gather(rx: &mpsc::Receiver<Msg>, scope: &Scope) -> Round {
     let mut round = Round::default();
-    let mut first: Option<Instant> = None;
+    // The first and the last notice of a change.
+    let mut seen: Option<(Instant, Instant)> = None;
     loop {
-        let msg = match first {
+        let msg = match seen {
             None => rx.recv().map_err(|_| mpsc::RecvTimeoutError::Disconnected),
-            Some(t) => {
-                let left = MAX_WAIT.saturating_sub(t.elapsed()).min(QUIET);
+            Some((first, last)) => {
+                let left = MAX_WAIT
+                    .saturating_sub(first.elapsed())
+                    .min(QUIET.saturating_sub(last.elapsed()));
                 rx.recv_timeout(left)
             }
         };
@@ -396,8 +395,9 @@ fn gather(rx: &mpsc::Receiver<Msg>, scope: &Scope) -> Round {
                 relevant = true;
             }
         }
-        if relevant && first.is_none() {
-            first = Some(Instant::now());
+        if relevant {
+            let now = Instant::now();
+            seen = Some((seen.map_or(now, |(first, _)| first), now));
         }
     }
 }
