@@ -66,7 +66,7 @@ enum Msg {
 
 pub fn run(args: &WatchArgs) -> anyhow::Result<ExitCode> {
     let scope = Scope::new(args)?;
-    let mut ts = Typesetter::new(args.pdf.template.as_deref(), &args.pdf.fonts.font_path)?;
+    let ts = Typesetter::new(args.pdf.template.as_deref(), &args.pdf.fonts.font_path)?;
     let opts = Options {
         all_or_nothing: true,
         ..options(&args.pdf, args.format, args.strict)
@@ -83,54 +83,92 @@ pub fn run(args: &WatchArgs) -> anyhow::Result<ExitCode> {
             .watch(&path, mode)
             .with_context(|| format!("无法监视“{}”", path.display()))?;
     }
-
-    let mut known: BTreeSet<PathBuf> = scope.files()?.into_iter().collect();
-    let template = match &args.pdf.template {
+    let mut session = Session {
+        known: scope.files()?.into_iter().collect(),
+        scope,
+        ts,
+        opts,
+        stop,
+        template: args.pdf.template.clone(),
+    };
+    let also = match &session.template {
         Some(t) => format!("和模板“{}”所在的文件夹", t.display()),
         None => String::new(),
     };
     err!(
-        "正在监视“{}”（{} 个数据文件）{template}：保存后自动检查并重新生成，按 Ctrl-C 停止。",
-        scope.root.display(),
-        known.len()
+        "正在监视“{}”（{} 个数据文件）{also}：保存后自动检查并重新生成，按 Ctrl-C 停止。",
+        session.scope.root.display(),
+        session.known.len()
     );
-    let all: Vec<PathBuf> = known.iter().cloned().collect();
-    render(&all, &scope, &ts, &opts, &stop);
+    session.render_all();
+    while !session.stopped() {
+        let round = gather(&rx, &session.scope);
+        if round.stop || session.stopped() {
+            break;
+        }
+        if round.template && session.reload() {
+            session.render_all();
+        } else {
+            session.saved(&round.data);
+        }
+    }
+    err!("已停止监视。");
+    Ok(ExitCode::SUCCESS)
+}
 
-    while !stop.load(Ordering::SeqCst) {
-        let round = gather(&rx, &scope);
-        if round.stop || stop.load(Ordering::SeqCst) {
-            break;
+/// A watch under way: what it renders with, and the data files it knows.
+struct Session {
+    scope: Scope,
+    ts: Typesetter,
+    opts: Options,
+    stop: Arc<AtomicBool>,
+    template: Option<PathBuf>,
+    /// The data files rendered or tried, as shown: a deletion is reported
+    /// for these only (not for an editor's temp file that came and went).
+    known: BTreeSet<PathBuf>,
+}
+
+impl Session {
+    fn stopped(&self) -> bool {
+        self.stop.load(Ordering::SeqCst)
+    }
+
+    fn render_all(&self) {
+        let all: Vec<PathBuf> = self.known.iter().cloned().collect();
+        render(&all, &self.scope, &self.ts, &self.opts, &self.stop);
+    }
+
+    /// Reads the edited template again; false (and the old one kept) when
+    /// it cannot be read.
+    fn reload(&mut self) -> bool {
+        if let Err(e) = self.ts.reload_template(self.template.as_deref()) {
+            err!(
+                "[{}] {BAD}✗{BAD:#} 模板无法读取，继续使用上一次的模板：{e:#}",
+                now()
+            );
+            return false;
         }
-        if round.template {
-            match ts.reload_template(args.pdf.template.as_deref()) {
-                Ok(()) => {
-                    match scope.files() {
-                        Ok(found) => known = found.into_iter().collect(),
-                        Err(e) => err!("{BAD}错误{BAD:#}：{e:#}"),
-                    }
-                    out!(
-                        "[{}] 模板已修改，全部重新生成（{} 个文件）",
-                        now(),
-                        known.len()
-                    );
-                    let all: Vec<PathBuf> = known.iter().cloned().collect();
-                    render(&all, &scope, &ts, &opts, &stop);
-                }
-                Err(e) => err!(
-                    "[{}] {BAD}✗{BAD:#} 模板无法读取，继续使用上一次的模板：{e:#}",
-                    now()
-                ),
-            }
-            continue;
+        match self.scope.files() {
+            Ok(found) => self.known = found.into_iter().collect(),
+            Err(e) => err!("{BAD}错误{BAD:#}：{e:#}"),
         }
-        let settled = settle(&round.data, &stop);
-        if stop.load(Ordering::SeqCst) {
-            break;
+        out!(
+            "[{}] 模板已修改，全部重新生成（{} 个文件）",
+            now(),
+            self.known.len()
+        );
+        true
+    }
+
+    /// Renders the files of one round once they have settled.
+    fn saved(&mut self, paths: &BTreeSet<PathBuf>) {
+        let settled = settle(paths, &self.stop);
+        if self.stopped() {
+            return;
         }
         for path in &settled.gone {
-            if known.remove(path) {
-                let outs = existing_outputs(&scope.job(path), &opts);
+            if self.known.remove(path) {
+                let outs = existing_outputs(&self.scope.job(path), &self.opts);
                 let kept = if outs.is_empty() {
                     String::new()
                 } else {
@@ -146,11 +184,15 @@ pub fn run(args: &WatchArgs) -> anyhow::Result<ExitCode> {
                 path.display()
             );
         }
-        known.extend(settled.ready.iter().cloned());
-        render(&settled.ready, &scope, &ts, &opts, &stop);
+        self.known.extend(settled.ready.iter().cloned());
+        render(
+            &settled.ready,
+            &self.scope,
+            &self.ts,
+            &self.opts,
+            &self.stop,
+        );
     }
-    err!("已停止监视。");
-    Ok(ExitCode::SUCCESS)
 }
 
 /// The first Ctrl-C, SIGTERM or SIGHUP ends the watch once the files in

@@ -290,6 +290,12 @@ fn a_template_change_renders_every_file_again() {
     assert!(w.stderr().contains("模板出错"), "{}", w.all());
     let after: Vec<Vec<u8>> = pdfs.iter().map(|p| std::fs::read(p).unwrap()).collect();
     assert!(before == after, "a broken template replaced a PDF");
+
+    // The template gone: said so, the last one is kept, the PDFs stay.
+    std::fs::remove_file(dir.join("tpl/form.typ")).unwrap();
+    w.wait_for_stderr("模板无法读取，继续使用上一次的模板");
+    let after: Vec<Vec<u8>> = pdfs.iter().map(|p| std::fs::read(p).unwrap()).collect();
+    assert!(before == after, "a PDF changed without a template");
     assert_eq!(w.interrupt(), Some(0), "{}", w.all());
 }
 
