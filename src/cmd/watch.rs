@@ -224,7 +224,8 @@ struct Scope {
     /// `root` is one data file, not a folder.
     single: bool,
     output: Option<PathBuf>,
-    /// Where outputs go: nothing written there is a change to act on.
+    /// Where outputs go, absolute: a PDF or workbook written there is no
+    /// change to the template.
     out_abs: PathBuf,
     /// The `--template` file's folder, absolute: everything the template
     /// may read is in it.
@@ -328,9 +329,6 @@ impl Scope {
     /// The data file a notice's path is, as shown to the clerk; `None` for
     /// anything else (outputs, an editor's temp and backup files).
     fn data_file(&self, path: &Path) -> Option<PathBuf> {
-        if path.starts_with(&self.out_abs) {
-            return None;
-        }
         let rel = self
             .root_abs
             .iter()
@@ -346,7 +344,7 @@ impl Scope {
 
     /// The folder under a watched data folder a notice's path is, as shown.
     fn data_folder(&self, path: &Path) -> Option<PathBuf> {
-        if self.single || path.starts_with(&self.out_abs) || !path.is_dir() {
+        if self.single || !path.is_dir() {
             return None;
         }
         let rel = self
@@ -361,7 +359,11 @@ impl Scope {
         let Some(dirs) = &self.template_abs else {
             return false;
         };
-        if path.starts_with(&self.out_abs) {
+        // Our own outputs, when they are written into the template's folder.
+        let output = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("pdf") || e.eq_ignore_ascii_case("xlsx"));
+        if output && path.starts_with(&self.out_abs) {
             return false;
         }
         dirs.iter()
@@ -425,10 +427,9 @@ fn gather(rx: &mpsc::Receiver<Msg>, scope: &Scope) -> Round {
             if let Some(dir) = scope.data_folder(path) {
                 // A folder copied or moved in: its files may have been
                 // written before its own watch began.
-                round
-                    .data
-                    .extend(files::collect(&[dir], files::DATA).unwrap_or_default());
-                relevant = true;
+                let found = files::collect(&[dir], files::DATA).unwrap_or_default();
+                relevant |= !found.is_empty();
+                round.data.extend(found);
             } else if let Some(file) = scope.data_file(path) {
                 round.data.insert(file);
                 relevant = true;
@@ -624,7 +625,6 @@ mod tests {
             "/w/data/.git/x.toml",
             "/w/data/~$甲.toml",
             "/w/data/2024/甲.pdf",
-            "/w/out/2024/甲.toml",
             "/w/elsewhere/甲.toml",
         ] {
             assert_eq!(shown(other), None, "{other}");
@@ -633,6 +633,17 @@ mod tests {
         assert!(s.template_file(Path::new("/w/tpl/img/logo.png")));
         assert!(!s.template_file(Path::new("/w/tpl/.form.typ.swp")));
         assert!(!s.template_file(Path::new("/w/data/2024/甲.toml")));
+        // Outputs written into the template's folder are no template change;
+        // nor do they hide the template when the two folders are one.
+        let s = Scope {
+            out_abs: PathBuf::from("/w"),
+            template_abs: Some([PathBuf::from("/w"), PathBuf::from("/w")]),
+            ..scope("data", "/w/data", false, None)
+        };
+        assert!(!s.template_file(Path::new("/w/甲.pdf")));
+        assert!(!s.template_file(Path::new("/w/2024/甲.xlsx")));
+        assert!(s.template_file(Path::new("/w/form.typ")));
+        assert!(s.data_file(Path::new("/w/data/甲.toml")).is_some());
     }
 
     #[test]
