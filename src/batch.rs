@@ -50,6 +50,10 @@ pub struct Options {
     pub format: Format,
     pub strict: bool,
     pub pdf: PdfSettings,
+    /// Write nothing unless every format rendered: `watch` keeps a file's
+    /// last good PDF and workbook together while it is being edited. A
+    /// batch writes what it can.
+    pub all_or_nothing: bool,
 }
 
 /// One file to process and where its outputs go (without extension).
@@ -218,16 +222,17 @@ fn process_inner(job: &Job, ts: &Typesetter, opts: &Options) -> Report {
         return report;
     };
 
-    // Each format is made and written on its own: a workbook that cannot
-    // hold a 50,000-character text does not cost the department its PDF.
+    // Each format is made on its own: a workbook that cannot hold a
+    // 50,000-character text does not cost the department its PDF.
     let mut failed = false;
+    let mut made = Vec::new();
     if opts.format.pdf() {
         match render_pdf(ts, &doc, &report.source, opts) {
             Ok(r) => {
                 report.pages = r.pages;
                 report.warnings += r.warnings.len();
                 report.diagnostics.extend(r.warnings);
-                failed |= !write(&mut report, job.stem.with_extension("pdf"), &r.pdf);
+                made.push((job.stem.with_extension("pdf"), r.pdf));
             }
             Err(errors) => {
                 // A form from a workbook: at the cell, not the data file.
@@ -241,7 +246,7 @@ fn process_inner(job: &Job, ts: &Typesetter, opts: &Options) -> Report {
     }
     if opts.format.xlsx() {
         match crate::render::xlsx::workbook(&doc) {
-            Ok(bytes) => failed |= !write(&mut report, job.stem.with_extension("xlsx"), &bytes),
+            Ok(bytes) => made.push((job.stem.with_extension("xlsx"), bytes)),
             Err(e) => {
                 report.errors += 1;
                 report
@@ -252,8 +257,15 @@ fn process_inner(job: &Job, ts: &Typesetter, opts: &Options) -> Report {
         }
     }
     if opts.format.json() {
-        let bytes = crate::render::json::form(&doc);
-        failed |= !write(&mut report, job.stem.with_extension("json"), &bytes);
+        made.push((
+            job.stem.with_extension("json"),
+            crate::render::json::form(&doc),
+        ));
+    }
+    if !(failed && opts.all_or_nothing) {
+        for (path, bytes) in made {
+            failed |= !write(&mut report, path, &bytes);
+        }
     }
     report.document = Some(doc);
     report.status = match (failed, report.failure.is_some()) {

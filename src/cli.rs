@@ -41,6 +41,11 @@ pub enum Command {
         after_help = "例：\n  jixiao render data/2024/党建工作办公室.toml           写到 out/2024/党建工作办公室.pdf\n  jixiao render data/2024/*.toml -o 交财政分局\n  jixiao render --pdf-standard a-2b 文件.toml          存档用 PDF/A-2b\n  jixiao render --format json 文件.toml                写出 JSON（格式见 jixiao schema --of render）\n\n退出码：0 全部生成；1 有文件未能生成；2 命令写错。"
     )]
     Render(RenderArgs),
+    /// 边改边看：监视数据文件（和 --template 的文件夹），每次保存后自动检查并重新生成。
+    #[command(
+        after_help = "例：\n  jixiao watch                          监视 data/ 下全部部门，写到 out/\n  jixiao watch data/2024/党建工作办公室.toml --format pdf\n  jixiao watch data/2024 -o 交财政分局 --template 我的模板/form.typ\n\n启动时先生成一次全部文件，之后只重新生成保存过的文件；改了模板时全部重新生成。\n有错误的文件不写输出，上一次生成的 PDF 和 Excel 保持不变。按 Ctrl-C 停止。\n\n退出码：0 按 Ctrl-C 正常停止；1 无法开始监视；2 命令写错；130 生成中再按一次 Ctrl-C 立即退出。"
+    )]
+    Watch(WatchArgs),
     /// 把已有的表（Excel/WPS 工作簿，或预算系统导出的文本）转成数据文件，不必重新录入。
     #[command(
         after_help = "例：\n  jixiao import 党建工作办公室.xlsx                  输出到屏幕\n  jixiao import 收到的/*.xlsx -o data/2025           每个表写成 <文件名>.toml\n  jixiao import 2024年大朗镇汇总.xlsx -o data/2024    每个部门的工作表写成 <文件名>/<工作表名>.toml\n  jixiao import 预算系统导出.txt -o data/2024 --partial\n\n按“部门名称”“财政供养人员数”“一级指标”等标签找格子，不要求固定的行列位置。\n读不出的格子和没有用上的内容都会列出（写到标准错误）。\n\n退出码：0 全部导入；1 有文件未能导入或未通过检查；2 命令写错。"
@@ -161,6 +166,24 @@ pub struct RenderArgs {
 }
 
 #[derive(Debug, clap::Args)]
+pub struct WatchArgs {
+    /// 要监视的数据文件或文件夹（文件夹中所有 .toml 文件，包括子文件夹）。默认：data/
+    #[arg(value_name = "路径", value_hint = clap::ValueHint::AnyPath)]
+    pub path: Option<PathBuf>,
+    /// 输出文件夹，按数据文件夹的子文件夹结构存放。默认：out/
+    #[arg(value_name = "文件夹", short, long, value_hint = clap::ValueHint::DirPath)]
+    pub output: Option<PathBuf>,
+    /// 生成哪些文件：all（PDF 和 Excel，默认）、pdf、xlsx。
+    #[arg(value_name = "格式", long, value_enum, default_value_t)]
+    pub format: FormatArg,
+    /// 把警告也当作错误（有警告的部门不生成）。
+    #[arg(long)]
+    pub strict: bool,
+    #[command(flatten)]
+    pub pdf: PdfArgs,
+}
+
+#[derive(Debug, clap::Args)]
 pub struct BatchArgs {
     /// 数据文件夹（其中所有 .toml 文件，包括子文件夹）。默认：data/
     #[arg(value_name = "文件夹", value_hint = clap::ValueHint::DirPath)]
@@ -196,7 +219,7 @@ pub struct BatchArgs {
     pub pdf: PdfArgs,
 }
 
-/// Settings of the PDF, shared by `render` and `batch`.
+/// Settings of the PDF, shared by `render`, `batch` and `watch`.
 #[derive(Debug, clap::Args)]
 pub struct PdfArgs {
     /// 改用自己的 Typst 模板文件（模板只能读取它所在文件夹中的文件）。
@@ -369,7 +392,7 @@ pub fn explain(e: &clap::Error) -> String {
         }
         ErrorKind::UnknownArgument => format!("不认识的参数“{arg}”"),
         ErrorKind::InvalidSubcommand => format!(
-            "不认识的命令“{}”；可用的命令：check、new、render、batch、schema、completions",
+            "不认识的命令“{}”；可用的命令：check、new、render、batch、watch、schema、completions",
             ctx(ContextKind::InvalidSubcommand)
         ),
         ErrorKind::ValueValidation => {

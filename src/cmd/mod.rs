@@ -40,6 +40,7 @@ pub mod check;
 pub mod import;
 pub mod new;
 pub mod render;
+pub mod watch;
 
 use std::process::ExitCode;
 
@@ -55,6 +56,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Import(args) => import::run(&args),
         Command::Render(args) => render::render(&args),
         Command::Batch(args) => render::run(&args),
+        Command::Watch(args) => watch::run(&args),
         Command::Completions { shell } => {
             let mut cmd = crate::cli::command();
             clap_complete::generate(shell, &mut cmd, "jixiao", &mut std::io::stdout());

@@ -27,7 +27,7 @@ use crate::town;
 const OK: Style = AnsiColor::Green.on_default();
 const BAD: Style = AnsiColor::Red.on_default().bold();
 
-fn options(pdf: &PdfArgs, format: FormatArg, strict: bool) -> Options {
+pub(super) fn options(pdf: &PdfArgs, format: FormatArg, strict: bool) -> Options {
     Options {
         format: format.into(),
         strict,
@@ -35,6 +35,7 @@ fn options(pdf: &PdfArgs, format: FormatArg, strict: bool) -> Options {
             standard: pdf.pdf_standard.into(),
             source_date_epoch: pdf.source_date_epoch,
         },
+        all_or_nothing: false,
     }
 }
 
@@ -476,7 +477,7 @@ fn in_parallel<T: Sync, R: Send>(
     })
 }
 
-fn default_jobs(jobs: Option<usize>) -> usize {
+pub(super) fn default_jobs(jobs: Option<usize>) -> usize {
     jobs.filter(|&n| n > 0)
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
@@ -489,7 +490,7 @@ fn exit_code(reports: &[Report], stop: &AtomicBool) -> ExitCode {
     ExitCode::from(u8::from(reports.iter().any(|r| !r.status.ok())))
 }
 
-fn print_diagnostics(r: &Report) {
+pub(super) fn print_diagnostics(r: &Report) {
     let shown = r.input.display().to_string();
     err_raw!("{}", diagnostic::render(&shown, &r.source, &r.diagnostics));
     if let Some(f) = &r.failure {

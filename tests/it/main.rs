@@ -15,4 +15,5 @@ mod pdf;
 mod seed;
 mod support;
 mod template;
+mod watch;
 mod xlsx;

@@ -15,7 +15,7 @@ mod world;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use typst::diag::{FileResult, SourceDiagnostic};
 use typst::foundations::{Bytes, Smart};
@@ -89,7 +89,9 @@ pub struct Rendered {
 pub struct Typesetter {
     library: LazyHash<Library>,
     book: LazyHash<FontBook>,
-    font_set: FontSet,
+    /// Shared with a reloaded template's typesetter (see
+    /// [`Typesetter::reload_template`]): fonts are read once per process.
+    font_set: Arc<FontSet>,
     form: Template,
     town: Template,
     /// The embedded templates, parsed once.
@@ -107,7 +109,17 @@ impl Typesetter {
     /// or `template` from disk: then its folder's `town.typ`, if any, draws
     /// the combined volume, else the embedded one does).
     pub fn new(template: Option<&Path>, font_paths: &[PathBuf]) -> anyhow::Result<Self> {
-        let font_set = FontSet::load(font_paths)?;
+        Self::with_fonts(template, Arc::new(FontSet::load(font_paths)?))
+    }
+
+    /// Reads the template again (it was edited), keeping the fonts. On an
+    /// error the typesetter is left as it was.
+    pub fn reload_template(&mut self, template: Option<&Path>) -> anyhow::Result<()> {
+        *self = Self::with_fonts(template, Arc::clone(&self.font_set))?;
+        Ok(())
+    }
+
+    fn with_fonts(template: Option<&Path>, font_set: Arc<FontSet>) -> anyhow::Result<Self> {
         let embedded: HashMap<FileId, Source> = EMBEDDED
             .iter()
             .map(|(name, text)| {
