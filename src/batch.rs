@@ -16,25 +16,86 @@ use std::sync::mpsc;
 use crate::diagnostic::Diagnostic;
 use crate::files;
 use crate::model::Document;
-use crate::render::pdf::{PdfSettings, Typesetter};
+use crate::names;
+use crate::render::pdf::{PdfSettings, Typeset, Typesetter};
+use crate::render::picture::{self, Kind, PageSet, PictureSettings};
 
-/// Which outputs to write.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Format {
-    /// PDF and workbook.
-    #[default]
-    All,
-    Pdf,
-    Xlsx,
+/// Which outputs to write: any of the PDF, the workbook and the pages'
+/// pictures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Format {
+    pdf: bool,
+    xlsx: bool,
+    png: bool,
+    svg: bool,
+}
+
+impl Default for Format {
+    fn default() -> Self {
+        Format::ALL
+    }
 }
 
 impl Format {
+    /// PDF and workbook: what a department submits. Pictures are asked
+    /// for by name.
+    pub const ALL: Format = Format {
+        pdf: true,
+        xlsx: true,
+        png: false,
+        svg: false,
+    };
+    const NONE: Format = Format {
+        pdf: false,
+        xlsx: false,
+        png: false,
+        svg: false,
+    };
+    pub const PDF: Format = Format {
+        pdf: true,
+        ..Format::NONE
+    };
+    pub const XLSX: Format = Format {
+        xlsx: true,
+        ..Format::NONE
+    };
+    pub const PNG: Format = Format {
+        png: true,
+        ..Format::NONE
+    };
+    pub const SVG: Format = Format {
+        svg: true,
+        ..Format::NONE
+    };
+
+    /// The outputs of both.
+    pub fn and(self, other: Format) -> Format {
+        Format {
+            pdf: self.pdf || other.pdf,
+            xlsx: self.xlsx || other.xlsx,
+            png: self.png || other.png,
+            svg: self.svg || other.svg,
+        }
+    }
+
     pub fn pdf(self) -> bool {
-        matches!(self, Format::All | Format::Pdf)
+        self.pdf
     }
 
     pub fn xlsx(self) -> bool {
-        matches!(self, Format::All | Format::Xlsx)
+        self.xlsx
+    }
+
+    /// The kinds of page pictures to write.
+    pub fn pictures(self) -> impl Iterator<Item = Kind> {
+        [(self.png, Kind::Png), (self.svg, Kind::Svg)]
+            .into_iter()
+            .filter_map(|(on, kind)| on.then_some(kind))
+    }
+
+    /// Whether the form is laid out at all: for the PDF or a picture.
+    fn pages(self) -> bool {
+        self.pdf || self.png || self.svg
     }
 }
 
@@ -44,6 +105,7 @@ pub struct Options {
     pub format: Format,
     pub strict: bool,
     pub pdf: PdfSettings,
+    pub pictures: PictureSettings,
 }
 
 /// One file to process and where its outputs go (without extension).
@@ -97,6 +159,8 @@ pub struct Report {
     pub errors: usize,
     pub warnings: usize,
     pub outputs: Vec<PathBuf>,
+    /// Page pictures of an earlier, longer layout, removed.
+    pub removed: Vec<PathBuf>,
     pub pages: usize,
     /// The form, when its data is valid (for the combined outputs).
     pub document: Option<Document>,
@@ -114,6 +178,7 @@ impl Report {
             errors: 0,
             warnings: 0,
             outputs: Vec::new(),
+            removed: Vec::new(),
             pages: 0,
             document: None,
             failure: None,
@@ -184,23 +249,8 @@ fn process_inner(job: &Job, ts: &Typesetter, opts: &Options) -> Report {
     // Each format is made and written on its own: a workbook that cannot
     // hold a 50,000-character text does not cost the department its PDF.
     let mut failed = false;
-    if opts.format.pdf() {
-        match render_pdf(ts, &doc, &report.source, opts) {
-            Ok(r) => {
-                report.pages = r.pages;
-                report.warnings += r.warnings.len();
-                report.diagnostics.extend(r.warnings);
-                failed |= !write(&mut report, job.stem.with_extension("pdf"), &r.pdf);
-            }
-            Err(errors) => {
-                // A form from a workbook: at the cell, not the data file.
-                report.errors += errors.len();
-                report
-                    .diagnostics
-                    .extend(errors.into_iter().map(|d| form.place(d)));
-                failed = true;
-            }
-        }
+    if opts.format.pages() {
+        failed |= !write_pages(&mut report, job, ts, &doc, opts, |d| form.place(d));
     }
     if opts.format.xlsx() {
         match crate::render::xlsx::workbook(&doc) {
@@ -223,19 +273,119 @@ fn process_inner(job: &Job, ts: &Typesetter, opts: &Options) -> Report {
     report
 }
 
-/// The PDF, after making sure every character has a font: one that has
-/// none is a data mistake, reported at the line it is on.
-fn render_pdf(
+/// The PDF and the pages' pictures, from one layout of the form; false
+/// when any of them could not be made or written.
+fn write_pages(
+    report: &mut Report,
+    job: &Job,
     ts: &Typesetter,
+    doc: &Document,
+    opts: &Options,
+    place: impl Fn(Diagnostic) -> Diagnostic,
+) -> bool {
+    let errors = |report: &mut Report, errors: Vec<Diagnostic>| {
+        // A form from a workbook: at the cell, not the data file.
+        report.errors += errors.len();
+        report.diagnostics.extend(errors.into_iter().map(&place));
+        false
+    };
+    let typeset = match typeset(ts, doc, &report.source, opts) {
+        Ok(t) => t,
+        Err(e) => return errors(report, e),
+    };
+    report.pages = typeset.pages().len();
+    report.warnings += typeset.warnings.len();
+    report.diagnostics.extend(typeset.warnings.iter().cloned());
+    let mut ok = true;
+    if opts.format.pdf() {
+        ok &= match typeset.pdf(&opts.pdf) {
+            Ok(pdf) => write(report, job.stem.with_extension("pdf"), &pdf),
+            Err(e) => errors(report, e),
+        };
+    }
+    for kind in opts.format.pictures() {
+        ok &= write_pictures(report, &job.stem, &typeset, kind, &opts.pictures);
+    }
+    ok
+}
+
+/// The layout, after making sure every character has a font: one that has
+/// none is a data mistake, reported at the line it is on.
+fn typeset<'a>(
+    ts: &'a Typesetter,
     doc: &Document,
     source: &str,
     opts: &Options,
-) -> Result<crate::render::pdf::Rendered, Vec<Diagnostic>> {
+) -> Result<Typeset<'a>, Vec<Diagnostic>> {
     let missing = crate::render::pdf::glyph_errors(ts.fonts(), doc, source);
     if !missing.is_empty() {
         return Err(missing);
     }
-    ts.render(doc, &opts.pdf)
+    ts.typeset(doc, &opts.pdf)
+}
+
+/// Writes a picture of each page asked for, `<stem>-第N页.<ext>`; once all
+/// are written, removes the pictures of pages the form no longer has (an
+/// earlier render's `第6页` when there are now 5), so the folder holds one
+/// set. False when any could not be made, written or removed.
+fn write_pictures(
+    report: &mut Report,
+    stem: &Path,
+    typeset: &Typeset<'_>,
+    kind: Kind,
+    settings: &PictureSettings,
+) -> bool {
+    let count = typeset.pages().len();
+    let ext = kind.ext();
+    let mut ok = true;
+    for (i, page) in typeset.pages().iter().enumerate() {
+        let n = i + 1;
+        if !settings.wants(n) {
+            continue;
+        }
+        ok &= match picture::draw(kind, page, settings) {
+            Ok(bytes) => write(report, names::page_file(stem, n, count, ext), &bytes),
+            Err(e) => {
+                report.errors += 1;
+                report.diagnostics.push(Diagnostic::error(format!(
+                    "生成第 {n} 页的 {} 图片失败：{e:#}",
+                    ext.to_uppercase()
+                )));
+                false
+            }
+        };
+    }
+    if let Some(last) = settings.pages.as_ref().and_then(PageSet::last)
+        && last > count
+    {
+        report.warnings += 1;
+        report.diagnostics.push(
+            Diagnostic::warning(format!("没有第 {last} 页：这份表共 {count} 页"))
+                .field("--pages"),
+        );
+    }
+    if !ok {
+        return false;
+    }
+    let current = |name: &str| {
+        names::page_of(name, stem, ext).is_some_and(|n| {
+            n <= count
+                && names::page_file(stem, n, count, ext)
+                    .file_name()
+                    .is_some_and(|f| f == name)
+        })
+    };
+    let stale = |name: &str| names::page_of(name, stem, ext).is_some() && !current(name);
+    match files::remove_stale(stem.parent().unwrap_or(Path::new("")), stale) {
+        Ok(removed) => {
+            report.removed.extend(removed);
+            true
+        }
+        Err(e) => {
+            record_failure(report, format!("{e:#}"));
+            false
+        }
+    }
 }
 
 /// Writes one output atomically; on failure records why and returns false.
@@ -246,15 +396,18 @@ fn write(report: &mut Report, path: PathBuf, bytes: &[u8]) -> bool {
             true
         }
         Err(e) => {
-            // Both formats may fail to write: keep every reason.
-            let why = format!("{e:#}");
-            report.failure = Some(match report.failure.take() {
-                Some(first) => format!("{first}；{why}"),
-                None => why,
-            });
+            record_failure(report, format!("{e:#}"));
             false
         }
     }
+}
+
+/// Several outputs may fail to write: keeps every reason.
+fn record_failure(report: &mut Report, why: String) {
+    report.failure = Some(match report.failure.take() {
+        Some(first) => format!("{first}；{why}"),
+        None => why,
+    });
 }
 
 /// Processes `jobs` on `threads` workers; `on_done` sees each report as it

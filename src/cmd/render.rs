@@ -16,7 +16,7 @@ use anstyle::{AnsiColor, Style};
 use unicode_width::UnicodeWidthStr;
 
 use crate::batch::{self, Job, Options, Report};
-use crate::cli::{BatchArgs, FormatArg, PdfArgs, RenderArgs};
+use crate::cli::{BatchArgs, FormatArg, PdfArgs, PictureArgs, RenderArgs};
 use crate::diagnostic;
 use crate::files;
 use crate::render::pdf::{PdfSettings, Typesetter};
@@ -24,14 +24,15 @@ use crate::render::pdf::{PdfSettings, Typesetter};
 const OK: Style = AnsiColor::Green.on_default();
 const BAD: Style = AnsiColor::Red.on_default().bold();
 
-fn options(pdf: &PdfArgs, format: FormatArg, strict: bool) -> Options {
+fn options(pdf: &PdfArgs, pictures: &PictureArgs, format: &[FormatArg], strict: bool) -> Options {
     Options {
-        format: format.into(),
+        format: FormatArg::combine(format),
         strict,
         pdf: PdfSettings {
             standard: pdf.pdf_standard.into(),
             source_date_epoch: pdf.source_date_epoch,
         },
+        pictures: pictures.into(),
     }
 }
 
@@ -127,7 +128,7 @@ fn clashes(jobs: &[Job]) -> Option<String> {
 
 pub fn render(args: &RenderArgs) -> anyhow::Result<ExitCode> {
     let ts = Typesetter::new(args.pdf.template.as_deref(), &args.pdf.fonts.font_path)?;
-    let opts = options(&args.pdf, args.format, args.strict);
+    let opts = options(&args.pdf, &args.pictures, &args.format, args.strict);
     let jobs: Vec<Job> = args
         .files
         .iter()
@@ -181,7 +182,7 @@ pub fn run(args: &BatchArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(u8::from(found.is_empty())));
     }
     let ts = Typesetter::new(args.pdf.template.as_deref(), &args.pdf.fonts.font_path)?;
-    let opts = options(&args.pdf, args.format, args.strict);
+    let opts = options(&args.pdf, &args.pictures, &args.format, args.strict);
     let stop = interrupt_flag();
     let bar = (!args.quiet && std::io::stderr().is_terminal()).then(|| {
         let bar = indicatif::ProgressBar::new(jobs.len() as u64);

@@ -8,4 +8,5 @@ pub mod date;
 pub mod fonts;
 pub mod merge;
 pub mod pdf;
+pub mod picture;
 pub mod xlsx;
