@@ -359,10 +359,9 @@ fn write_pictures(
         && last > count
     {
         report.warnings += 1;
-        report.diagnostics.push(
-            Diagnostic::warning(format!("没有第 {last} 页：这份表共 {count} 页"))
-                .field("--pages"),
-        );
+        report.diagnostics.push(Diagnostic::warning(format!(
+            "--pages 要的第 {last} 页不存在：这份表共 {count} 页"
+        )));
     }
     if !ok {
         return false;

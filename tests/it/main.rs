@@ -9,6 +9,7 @@ mod import;
 mod invalid;
 mod layout;
 mod pdf;
+mod picture;
 mod seed;
 mod support;
 mod template;
