@@ -36,7 +36,7 @@ pub enum Command {
     Batch(BatchArgs),
     /// 生成 PDF 和 Excel：先检查，无误后为每个文件写出 <文件名>.pdf 和 <文件名>.xlsx。
     #[command(
-        after_help = "例：\n  jixiao render data/2024/党建工作办公室.toml           写到 out/2024/党建工作办公室.pdf\n  jixiao render data/2024/*.toml -o 交财政分局\n  jixiao render --pdf-standard a-2b 文件.toml          存档用 PDF/A-2b\n\n退出码：0 全部生成；1 有文件未能生成；2 命令写错。"
+        after_help = "例：\n  jixiao render data/2024/党建工作办公室.toml           写到 out/2024/党建工作办公室.pdf\n  jixiao render data/2024/*.toml -o 交财政分局\n  jixiao render --pdf-standard a-2b 文件.toml          存档用 PDF/A-2b\n  jixiao render 文件.toml --format png                 每页一张图片：文件-第1页.png……\n\n退出码：0 全部生成；1 有文件未能生成；2 命令写错。"
     )]
     Render(RenderArgs),
     /// 把已有的表（Excel/WPS 工作簿，或预算系统导出的文本）转成数据文件，不必重新录入。
@@ -118,7 +118,13 @@ pub struct RenderArgs {
     #[arg(value_name = "文件夹", short, long, value_hint = clap::ValueHint::DirPath)]
     pub output: Option<PathBuf>,
     /// 生成哪些文件：all（PDF 和 Excel，默认）、pdf、xlsx、png（每页一张图片）、svg（每页一张矢量图）；可用逗号写几种，如 pdf,png。
-    #[arg(value_name = "格式", long, value_enum, value_delimiter = ',', default_value = "all")]
+    #[arg(
+        value_name = "格式",
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "all"
+    )]
     pub format: Vec<FormatArg>,
     /// 把警告也当作错误（有警告的部门不生成）。
     #[arg(long)]
@@ -144,7 +150,13 @@ pub struct BatchArgs {
     #[arg(long, value_name = "K/N")]
     pub shard: Option<crate::batch::Shard>,
     /// 生成哪些文件：all（PDF 和 Excel，默认）、pdf、xlsx、png（每页一张图片）、svg（每页一张矢量图）；可用逗号写几种，如 pdf,png。
-    #[arg(value_name = "格式", long, value_enum, value_delimiter = ',', default_value = "all")]
+    #[arg(
+        value_name = "格式",
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "all"
+    )]
     pub format: Vec<FormatArg>,
     /// 不生成全镇合订本 PDF。
     #[arg(long)]

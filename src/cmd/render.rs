@@ -301,22 +301,27 @@ fn line(r: &Report) {
         );
     }
     if !r.removed.is_empty() {
-        out!("  删除了这份表已没有的页的旧图片：{}", files::show_all(&r.removed));
+        out!(
+            "  删除了这份表已没有的页的旧图片：{}",
+            files::show_all(&r.removed)
+        );
     }
 }
 
 /// The outputs, one after another; a run of page pictures is shown as its
 /// first and last page: `x-第1页.png … 第5页.png（5 张）`.
 fn show_outputs(outputs: &[PathBuf]) -> String {
-    // `x-第3页.png` → (folder, `x`, `png`), and `第3页.png`.
-    fn series(p: &Path) -> Option<((Option<&Path>, &str, &str), &str)> {
+    // `d/x-第3页.png` → the series `d/x.png`, and `第3页.png`.
+    fn series(p: &Path) -> Option<(PathBuf, &str)> {
         let name = p.file_name()?.to_str()?;
         let (stem, page) = name.rsplit_once("-第")?;
         let (digits, ext) = page.split_once("页.")?;
-        digits
-            .bytes()
-            .all(|b| b.is_ascii_digit())
-            .then(|| ((p.parent(), stem, ext), &name[stem.len() + 1..]))
+        digits.bytes().all(|b| b.is_ascii_digit()).then(|| {
+            (
+                p.with_file_name(format!("{stem}.{ext}")),
+                &name[stem.len() + 1..],
+            )
+        })
     }
     let mut shown: Vec<String> = Vec::new();
     let mut i = 0;
@@ -391,15 +396,23 @@ mod tests {
 
     #[test]
     fn a_run_of_page_pictures_shows_as_its_first_and_last_page() {
-        let outs: Vec<PathBuf> = ["甲.pdf", "甲-第1页.png", "甲-第2页.png", "甲-第3页.png", "甲-第1页.svg"]
-            .iter()
-            .map(|n| Path::new("out").join(n))
-            .collect();
+        let outs: Vec<PathBuf> = [
+            "甲.pdf",
+            "甲-第1页.png",
+            "甲-第2页.png",
+            "甲-第3页.png",
+            "甲-第1页.svg",
+        ]
+        .iter()
+        .map(|n| Path::new("out").join(n))
+        .collect();
         let shown = show_outputs(&outs);
         let sep = std::path::MAIN_SEPARATOR;
         assert_eq!(
             shown,
-            format!("out{sep}甲.pdf、out{sep}甲-第1页.png … 第3页.png（3 张）、out{sep}甲-第1页.svg")
+            format!(
+                "out{sep}甲.pdf、out{sep}甲-第1页.png … 第3页.png（3 张）、out{sep}甲-第1页.svg"
+            )
         );
     }
 

@@ -74,7 +74,11 @@ impl PageSet {
 
     /// The highest page number picked, unless the set runs to the end.
     pub fn last(&self) -> Option<usize> {
-        self.0.iter().map(|r| *r.end()).max().filter(|&n| n != usize::MAX)
+        self.0
+            .iter()
+            .map(|r| *r.end())
+            .max()
+            .filter(|&n| n != usize::MAX)
     }
 }
 
@@ -125,26 +129,9 @@ pub fn png(page: &Page, ppi: u32) -> anyhow::Result<Vec<u8>> {
         render_bleed: false,
     };
     let pixmap = typst_render::render(page, &options);
-    let pixels = pixmap.pixels();
-    let opaque = pixels.iter().all(|p| p.alpha() == u8::MAX);
-    let grey = opaque
-        && pixels
-            .iter()
-            .all(|p| p.red() == p.green() && p.green() == p.blue());
-    // An opaque pixel's premultiplied channels are its plain ones.
-    let (color, data) = if grey {
-        (
-            png::ColorType::Grayscale,
-            pixels.iter().map(|p| p.red()).collect(),
-        )
-    } else if opaque {
-        (
-            png::ColorType::Rgb,
-            pixels
-                .iter()
-                .flat_map(|p| [p.red(), p.green(), p.blue()])
-                .collect(),
-        )
+    let rgba = pixmap.data();
+    let (color, data) = if let Some(grey) = greyscale(rgba) {
+        (png::ColorType::Grayscale, grey)
     } else {
         (png::ColorType::Rgba, pixmap.clone().take_demultiplied())
     };
@@ -164,9 +151,42 @@ pub fn png(page: &Page, ppi: u32) -> anyhow::Result<Vec<u8>> {
     Ok(out)
 }
 
+/// The grey levels of premultiplied RGBA pixels, when every pixel is
+/// opaque and grey; else `None`. A loop over indices: it runs over every
+/// pixel of the page.
+fn greyscale(rgba: &[u8]) -> Option<Vec<u8>> {
+    let mut grey = vec![0; rgba.len() / 4];
+    let out: &mut [u8] = &mut grey;
+    let mut i = 0;
+    while i < out.len() {
+        let (r, g, b, a) = (
+            rgba[4 * i],
+            rgba[4 * i + 1],
+            rgba[4 * i + 2],
+            rgba[4 * i + 3],
+        );
+        if a != u8::MAX || r != g || g != b {
+            return None;
+        }
+        out[i] = r;
+        i += 1;
+    }
+    Some(grey)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_opaque_grey_pixels_are_stored_as_grey() {
+        assert_eq!(
+            greyscale(&[0, 0, 0, 255, 200, 200, 200, 255]),
+            Some(vec![0, 200])
+        );
+        assert_eq!(greyscale(&[0, 0, 0, 255, 200, 0, 0, 255]), None);
+        assert_eq!(greyscale(&[0, 0, 0, 128]), None);
+    }
 
     #[test]
     fn page_sets_parse_as_typed() {

@@ -99,7 +99,8 @@ fn decode_png(path: &Path) -> ((u32, u32), f64) {
 /// An SVG parsed as XML: its width and height in points.
 fn svg_size(path: &Path) -> (f64, f64) {
     let text = std::fs::read_to_string(path).unwrap();
-    let doc = roxmltree::Document::parse(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let doc =
+        roxmltree::Document::parse(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let root = doc.root_element();
     assert_eq!(root.tag_name().name(), "svg");
     let pt = |attr: &str| -> f64 {
@@ -129,10 +130,16 @@ fn every_pdf_page_becomes_a_png_and_an_svg_that_open() {
     }
     for name in page_names(pages, "svg") {
         let (w, h) = svg_size(&out.join(&name));
-        assert!((w - A4_PT.0).abs() < 0.01 && (h - A4_PT.1).abs() < 0.01, "{name}: {w}×{h}");
+        assert!(
+            (w - A4_PT.0).abs() < 0.01 && (h - A4_PT.1).abs() < 0.01,
+            "{name}: {w}×{h}"
+        );
     }
     // One line for the department, the pictures as first and last page.
-    assert!(stdout.contains(&format!("第{pages}页.png（{pages} 张）")), "{stdout}");
+    assert!(
+        stdout.contains(&format!("第{pages}页.png（{pages} 张）")),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -156,11 +163,16 @@ fn ppi_sets_the_size_and_pages_picks_the_pages() {
     let t = seed_dir();
     render(
         t.path(),
-        &["--format", "png", "--ppi", "50", "--pages", "2", "-o", "out"],
+        &[
+            "--format", "png", "--ppi", "50", "--pages", "2", "-o", "out",
+        ],
     );
     let out = t.path().join("out");
     assert_eq!(named(&out, "png"), ["党建工作办公室-第2页.png"]);
-    assert_eq!(decode_png(&out.join("党建工作办公室-第2页.png")).0, a4_px(50));
+    assert_eq!(
+        decode_png(&out.join("党建工作办公室-第2页.png")).0,
+        a4_px(50)
+    );
     // The PNG says its resolution, so it prints at the page's size.
     let mut reader = png::Decoder::new(std::io::Cursor::new(
         std::fs::read(out.join("党建工作办公室-第2页.png")).unwrap(),
@@ -219,8 +231,8 @@ fn pictures_are_byte_identical_run_to_run() {
     assert!(names.len() >= 4, "{names:?}");
     for name in names {
         let first = std::fs::read(a.join(&name)).unwrap();
-        let second = std::fs::read(t.path().join("b").join(&name))
-            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let second =
+            std::fs::read(t.path().join("b").join(&name)).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert!(first == second, "{name} differs between two runs");
     }
 }
@@ -297,14 +309,21 @@ fn batch_draws_every_department_and_no_town_outputs() {
 }
 
 /// The command that makes README's picture, as README shows it.
-const README_PICTURE: &str = "jixiao render data/2024/党建工作办公室.toml --format png --ppi 96 --pages 1 -o docs";
+const README_PICTURE: &str =
+    "jixiao render data/2024/党建工作办公室.toml --format png --ppi 96 --pages 1 -o docs";
 
 #[test]
 fn the_readme_picture_is_the_seeds_first_page_as_rendered_now() {
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    assert!(readme.contains(README_PICTURE), "README shows how its picture is made");
+    assert!(
+        readme.contains(README_PICTURE),
+        "README shows how its picture is made"
+    );
     let file = "docs/党建工作办公室-第1页.png";
-    assert!(readme.contains(&format!("]({file})")), "README shows {file}");
+    assert!(
+        readme.contains(&format!("]({file})")),
+        "README shows {file}"
+    );
 
     let t = seed_dir();
     let args: Vec<&str> = README_PICTURE.split(' ').skip(3).collect();
@@ -315,8 +334,12 @@ fn the_readme_picture_is_the_seeds_first_page_as_rendered_now() {
     if std::env::var_os("UPDATE").is_some_and(|v| v == "1") {
         std::fs::write(&committed, &fresh).unwrap();
     }
-    let old = std::fs::read(&committed)
-        .unwrap_or_else(|e| panic!("{}: {e} (UPDATE=1 cargo test picture writes it)", committed.display()));
+    let old = std::fs::read(&committed).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (UPDATE=1 cargo test picture writes it)",
+            committed.display()
+        )
+    });
     assert!(
         old == fresh,
         "{file} is not what `{README_PICTURE}` makes now (UPDATE=1 cargo test picture rewrites it after a deliberate change)"
