@@ -316,7 +316,7 @@ fn show_outputs(outputs: &[PathBuf]) -> String {
         let name = p.file_name()?.to_str()?;
         let (stem, page) = name.rsplit_once("-第")?;
         let (digits, ext) = page.split_once("页.")?;
-        digits.bytes().all(|b| b.is_ascii_digit()).then(|| {
+        (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())).then(|| {
             (
                 p.with_file_name(format!("{stem}.{ext}")),
                 &name[stem.len() + 1..],
