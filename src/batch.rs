@@ -1,7 +1,8 @@
 //! Many departments at once: parallel, isolated, atomic, summarised.
 //!
-//! The pipeline for one file is [`process`]: check → render PDF (and the
-//! workbook) to bytes → write each output atomically. [`run`] spreads files
+//! The pipeline for one file is [`process`]: check → lay the form out once
+//! and render the PDF and any page pictures from it (and the workbook) to
+//! bytes → write each output atomically. [`run`] spreads files
 //! over worker threads sharing one [`Typesetter`] (fonts and template loaded
 //! once), evicting Typst's memo cache as it goes so memory stays flat. A file
 //! that fails — bad data, a template error, a disk that is full, even a panic
