@@ -1,7 +1,8 @@
 //! Many departments at once: parallel, isolated, atomic, summarised.
 //!
-//! The pipeline for one file is [`process`]: check → render PDF (and the
-//! workbook) to bytes → write each output atomically. [`run`] spreads files
+//! The pipeline for one file is [`process`]: check → lay the form out once
+//! and render the PDF and any page pictures from it (and the workbook) to
+//! bytes → write each output atomically. [`run`] spreads files
 //! over worker threads sharing one [`Typesetter`] (fonts and template loaded
 //! once), evicting Typst's memo cache as it goes so memory stays flat. A file
 //! that fails — bad data, a template error, a disk that is full, even a panic
@@ -16,31 +17,99 @@ use std::sync::mpsc;
 use crate::diagnostic::Diagnostic;
 use crate::files;
 use crate::model::Document;
-use crate::render::pdf::{PdfSettings, Typesetter};
+use crate::names;
+use crate::render::pdf::{PdfSettings, Typeset, Typesetter};
+use crate::render::picture::{self, Kind, PageSet, PictureSettings};
 
-/// Which outputs to write.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Format {
-    /// PDF and workbook.
-    #[default]
-    All,
-    Pdf,
-    Xlsx,
-    /// The validated form as JSON, alone.
-    Json,
+/// Which outputs to write: any of the PDF, the workbook, the pages'
+/// pictures and the form as JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Format {
+    pdf: bool,
+    xlsx: bool,
+    png: bool,
+    svg: bool,
+    json: bool,
+}
+
+impl Default for Format {
+    fn default() -> Self {
+        Format::ALL
+    }
 }
 
 impl Format {
+    /// PDF and workbook: what a department submits. Pictures are asked
+    /// for by name.
+    pub const ALL: Format = Format {
+        pdf: true,
+        xlsx: true,
+        png: false,
+        svg: false,
+        json: false,
+    };
+    const NONE: Format = Format {
+        pdf: false,
+        xlsx: false,
+        png: false,
+        svg: false,
+        json: false,
+    };
+    pub const PDF: Format = Format {
+        pdf: true,
+        ..Format::NONE
+    };
+    pub const XLSX: Format = Format {
+        xlsx: true,
+        ..Format::NONE
+    };
+    pub const PNG: Format = Format {
+        png: true,
+        ..Format::NONE
+    };
+    pub const SVG: Format = Format {
+        svg: true,
+        ..Format::NONE
+    };
+    /// The validated form as JSON.
+    pub const JSON: Format = Format {
+        json: true,
+        ..Format::NONE
+    };
+
+    /// The outputs of both.
+    pub fn and(self, other: Format) -> Format {
+        Format {
+            pdf: self.pdf || other.pdf,
+            xlsx: self.xlsx || other.xlsx,
+            png: self.png || other.png,
+            svg: self.svg || other.svg,
+            json: self.json || other.json,
+        }
+    }
+
     pub fn pdf(self) -> bool {
-        matches!(self, Format::All | Format::Pdf)
+        self.pdf
     }
 
     pub fn xlsx(self) -> bool {
-        matches!(self, Format::All | Format::Xlsx)
+        self.xlsx
+    }
+
+    /// The kinds of page pictures to write.
+    pub fn pictures(self) -> impl Iterator<Item = Kind> {
+        [(self.png, Kind::Png), (self.svg, Kind::Svg)]
+            .into_iter()
+            .filter_map(|(on, kind)| on.then_some(kind))
+    }
+
+    /// Whether the form is laid out at all: for the PDF or a picture.
+    fn pages(self) -> bool {
+        self.pdf || self.png || self.svg
     }
 
     pub fn json(self) -> bool {
-        self == Format::Json
+        self.json
     }
 }
 
@@ -51,9 +120,10 @@ pub struct Options {
     pub strict: bool,
     pub pdf: PdfSettings,
     /// Write nothing unless every format rendered: `watch` keeps a file's
-    /// last good PDF and workbook together while it is being edited. A
-    /// batch writes what it can.
+    /// last good outputs together while it is being edited. A batch
+    /// writes what it can.
     pub all_or_nothing: bool,
+    pub pictures: PictureSettings,
 }
 
 /// One file to process and where its outputs go (without extension).
@@ -114,6 +184,8 @@ pub struct Report {
     pub outputs: Vec<PathBuf>,
     /// The SHA-256 of each output as written, beside `outputs`.
     pub digests: Vec<String>,
+    /// Page pictures of an earlier, longer layout, removed.
+    pub removed: Vec<PathBuf>,
     pub pages: usize,
     /// The form, when its data is valid (for the combined outputs).
     pub document: Option<Document>,
@@ -144,6 +216,7 @@ impl Report {
             warnings: 0,
             outputs: Vec::new(),
             digests: Vec::new(),
+            removed: Vec::new(),
             pages: 0,
             document: None,
             failure: None,
@@ -225,28 +298,21 @@ fn process_inner(job: &Job, ts: &Typesetter, opts: &Options) -> Report {
     // Each format is made on its own: a workbook that cannot hold a
     // 50,000-character text does not cost the department its PDF.
     let mut failed = false;
-    let mut made = Vec::new();
-    if opts.format.pdf() {
-        match render_pdf(ts, &doc, &report.source, opts) {
-            Ok(r) => {
-                report.pages = r.pages;
-                report.warnings += r.warnings.len();
-                report.diagnostics.extend(r.warnings);
-                made.push((job.stem.with_extension("pdf"), r.pdf));
-            }
-            Err(errors) => {
-                // A form from a workbook: at the cell, not the data file.
-                report.errors += errors.len();
-                report
-                    .diagnostics
-                    .extend(errors.into_iter().map(|d| form.place(d)));
-                failed = true;
-            }
-        }
+    let mut made = Made::default();
+    if opts.format.pages() {
+        failed |= !make_pages(
+            &mut report,
+            job,
+            ts,
+            &doc,
+            opts,
+            |d| form.place(d),
+            &mut made,
+        );
     }
     if opts.format.xlsx() {
         match crate::render::xlsx::workbook(&doc) {
-            Ok(bytes) => made.push((job.stem.with_extension("xlsx"), bytes)),
+            Ok(bytes) => made.files.push((job.stem.with_extension("xlsx"), bytes)),
             Err(e) => {
                 report.errors += 1;
                 report
@@ -257,14 +323,19 @@ fn process_inner(job: &Job, ts: &Typesetter, opts: &Options) -> Report {
         }
     }
     if opts.format.json() {
-        made.push((
+        made.files.push((
             job.stem.with_extension("json"),
             crate::render::json::form(&doc),
         ));
     }
     if !(failed && opts.all_or_nothing) {
-        for (path, bytes) in made {
+        for (path, bytes) in made.files {
             failed |= !write(&mut report, path, &bytes);
+        }
+        if !failed {
+            for (kind, count) in made.pictures {
+                failed |= !remove_stale_pictures(&mut report, &job.stem, kind, count);
+            }
         }
     }
     report.document = Some(doc);
@@ -276,19 +347,147 @@ fn process_inner(job: &Job, ts: &Typesetter, opts: &Options) -> Report {
     report
 }
 
-/// The PDF, after making sure every character has a font: one that has
-/// none is a data mistake, reported at the line it is on.
-fn render_pdf(
+/// One file's outputs, made before any is written.
+#[derive(Default)]
+struct Made {
+    /// Each output's path and bytes.
+    files: Vec<(PathBuf, Vec<u8>)>,
+    /// Each kind of page picture drawn, with the form's page count (for
+    /// removing the pictures of pages it no longer has).
+    pictures: Vec<(Kind, usize)>,
+}
+
+/// The PDF and the pages' pictures, from one layout of the form, added to
+/// `made`. False when any of them could not be made.
+fn make_pages(
+    report: &mut Report,
+    job: &Job,
     ts: &Typesetter,
+    doc: &Document,
+    opts: &Options,
+    place: impl Fn(Diagnostic) -> Diagnostic,
+    made: &mut Made,
+) -> bool {
+    let errors = |report: &mut Report, errors: Vec<Diagnostic>| {
+        // A form from a workbook: at the cell, not the data file.
+        report.errors += errors.len();
+        report.diagnostics.extend(errors.into_iter().map(&place));
+        false
+    };
+    let typeset = match typeset(ts, doc, &report.source, opts) {
+        Ok(t) => t,
+        Err(e) => return errors(report, e),
+    };
+    report.pages = typeset.pages().len();
+    report.warnings += typeset.warnings.len();
+    report.diagnostics.extend(typeset.warnings.iter().cloned());
+    let mut ok = true;
+    if opts.format.pdf() {
+        ok &= match typeset.pdf(&opts.pdf) {
+            Ok(pdf) => {
+                made.files.push((job.stem.with_extension("pdf"), pdf));
+                true
+            }
+            Err(e) => errors(report, e),
+        };
+    }
+    for kind in opts.format.pictures() {
+        if draw_pictures(
+            report,
+            &job.stem,
+            &typeset,
+            kind,
+            &opts.pictures,
+            &mut made.files,
+        ) {
+            made.pictures.push((kind, typeset.pages().len()));
+        } else {
+            ok = false;
+        }
+    }
+    ok
+}
+
+/// The layout, after making sure every character has a font: one that has
+/// none is a data mistake, reported at the line it is on.
+fn typeset<'a>(
+    ts: &'a Typesetter,
     doc: &Document,
     source: &str,
     opts: &Options,
-) -> Result<crate::render::pdf::Rendered, Vec<Diagnostic>> {
+) -> Result<Typeset<'a>, Vec<Diagnostic>> {
     let missing = crate::render::pdf::glyph_errors(ts.fonts(), doc, source);
     if !missing.is_empty() {
         return Err(missing);
     }
-    ts.render(doc, &opts.pdf)
+    ts.typeset(doc, &opts.pdf)
+}
+
+/// A picture of each page asked for, `<stem>-第N页.<ext>`, added to
+/// `made`. False when any could not be drawn.
+fn draw_pictures(
+    report: &mut Report,
+    stem: &Path,
+    typeset: &Typeset<'_>,
+    kind: Kind,
+    settings: &PictureSettings,
+    made: &mut Vec<(PathBuf, Vec<u8>)>,
+) -> bool {
+    let count = typeset.pages().len();
+    let ext = kind.ext();
+    let mut ok = true;
+    for (i, page) in typeset.pages().iter().enumerate() {
+        let n = i + 1;
+        if !settings.wants(n) {
+            continue;
+        }
+        match picture::draw(kind, page, settings) {
+            Ok(bytes) => made.push((names::page_file(stem, n, count, ext), bytes)),
+            Err(e) => {
+                report.errors += 1;
+                report.diagnostics.push(Diagnostic::error(format!(
+                    "生成第 {n} 页的 {} 图片失败：{e:#}",
+                    ext.to_uppercase()
+                )));
+                ok = false;
+            }
+        }
+    }
+    if let Some(last) = settings.pages.as_ref().and_then(PageSet::last)
+        && last > count
+    {
+        report.warnings += 1;
+        report.diagnostics.push(Diagnostic::warning(format!(
+            "--pages 要的第 {last} 页不存在：这份表共 {count} 页"
+        )));
+    }
+    ok
+}
+
+/// Once every output is written, removes the pictures of pages the form no
+/// longer has (an earlier render's `第6页` when there are now 5), so the
+/// folder holds one set. False when one could not be removed.
+fn remove_stale_pictures(report: &mut Report, stem: &Path, kind: Kind, count: usize) -> bool {
+    let ext = kind.ext();
+    let current = |name: &str| {
+        names::page_of(name, stem, ext).is_some_and(|n| {
+            n <= count
+                && names::page_file(stem, n, count, ext)
+                    .file_name()
+                    .is_some_and(|f| f == name)
+        })
+    };
+    let stale = |name: &str| names::page_of(name, stem, ext).is_some() && !current(name);
+    match files::remove_stale(stem.parent().unwrap_or(Path::new("")), stale) {
+        Ok(removed) => {
+            report.removed.extend(removed);
+            true
+        }
+        Err(e) => {
+            record_failure(report, format!("{e:#}"));
+            false
+        }
+    }
 }
 
 /// Writes one output atomically; on failure records why and returns false.
@@ -300,15 +499,18 @@ fn write(report: &mut Report, path: PathBuf, bytes: &[u8]) -> bool {
             true
         }
         Err(e) => {
-            // Both formats may fail to write: keep every reason.
-            let why = format!("{e:#}");
-            report.failure = Some(match report.failure.take() {
-                Some(first) => format!("{first}；{why}"),
-                None => why,
-            });
+            record_failure(report, format!("{e:#}"));
             false
         }
     }
+}
+
+/// Several outputs may fail to write: keeps every reason.
+fn record_failure(report: &mut Report, why: String) {
+    report.failure = Some(match report.failure.take() {
+        Some(first) => format!("{first}；{why}"),
+        None => why,
+    });
 }
 
 /// Processes `jobs` on `threads` workers; `on_done` sees each report as it

@@ -38,7 +38,7 @@ pub enum Command {
     Batch(BatchArgs),
     /// 生成 PDF 和 Excel：先检查，无误后为每个文件写出 <文件名>.pdf 和 <文件名>.xlsx。
     #[command(
-        after_help = "例：\n  jixiao render data/2024/党建工作办公室.toml           写到 out/2024/党建工作办公室.pdf\n  jixiao render data/2024/*.toml -o 交财政分局\n  jixiao render --pdf-standard a-2b 文件.toml          存档用 PDF/A-2b\n  jixiao render --format json 文件.toml                写出 JSON（格式见 jixiao schema --of render）\n\n退出码：0 全部生成；1 有文件未能生成；2 命令写错。"
+        after_help = "例：\n  jixiao render data/2024/党建工作办公室.toml           写到 out/2024/党建工作办公室.pdf\n  jixiao render data/2024/*.toml -o 交财政分局\n  jixiao render --pdf-standard a-2b 文件.toml          存档用 PDF/A-2b\n  jixiao render 文件.toml --format png                 每页一张图片：文件-第1页.png……\n  jixiao render --format json 文件.toml                写出 JSON（格式见 jixiao schema --of render）\n\n退出码：0 全部生成；1 有文件未能生成；2 命令写错。"
     )]
     Render(RenderArgs),
     /// 边改边看：监视数据文件（和 --template 的文件夹），每次保存后自动检查并重新生成。
@@ -155,14 +155,22 @@ pub struct RenderArgs {
     /// 输出文件夹。默认：out/（data/ 下的文件按原来的子文件夹放）
     #[arg(value_name = "文件夹", short, long, value_hint = clap::ValueHint::DirPath)]
     pub output: Option<PathBuf>,
-    /// 生成哪些文件：all（PDF 和 Excel，默认）、pdf、xlsx、json（<文件名>.json，供其他系统读取）。
-    #[arg(value_name = "格式", long, value_enum, default_value_t)]
-    pub format: FormatArg,
+    /// 生成哪些文件：all（PDF 和 Excel，默认）、pdf、xlsx、png（每页一张图片）、svg（每页一张矢量图）、json（<文件名>.json，供其他系统读取）；可用逗号写几种，如 pdf,png。
+    #[arg(
+        value_name = "格式",
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "all"
+    )]
+    pub format: Vec<FormatArg>,
     /// 把警告也当作错误（有警告的部门不生成）。
     #[arg(long)]
     pub strict: bool,
     #[command(flatten)]
     pub pdf: PdfArgs,
+    #[command(flatten)]
+    pub pictures: PictureArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -173,14 +181,22 @@ pub struct WatchArgs {
     /// 输出文件夹，按数据文件夹的子文件夹结构存放。默认：out/
     #[arg(value_name = "文件夹", short, long, value_hint = clap::ValueHint::DirPath)]
     pub output: Option<PathBuf>,
-    /// 生成哪些文件：all（PDF 和 Excel，默认）、pdf、xlsx。
-    #[arg(value_name = "格式", long, value_enum, default_value_t)]
-    pub format: FormatArg,
+    /// 生成哪些文件：all（PDF 和 Excel，默认）、pdf、xlsx、png（每页一张图片）、svg（每页一张矢量图）、json（<文件名>.json，供其他系统读取）；可用逗号写几种，如 pdf,png。
+    #[arg(
+        value_name = "格式",
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "all"
+    )]
+    pub format: Vec<FormatArg>,
     /// 把警告也当作错误（有警告的部门不生成）。
     #[arg(long)]
     pub strict: bool,
     #[command(flatten)]
     pub pdf: PdfArgs,
+    #[command(flatten)]
+    pub pictures: PictureArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -197,9 +213,15 @@ pub struct BatchArgs {
     /// 只处理一部分：K/N 把文件按路径分成 N 份，处理第 K 份（用于多台机器分担；分片时不生成汇总）。
     #[arg(long, value_name = "K/N")]
     pub shard: Option<crate::batch::Shard>,
-    /// 生成哪些文件：all（PDF 和 Excel，默认）、pdf、xlsx、json（每个部门一个 .json，不生成全镇汇总）。
-    #[arg(value_name = "格式", long, value_enum, default_value_t)]
-    pub format: FormatArg,
+    /// 生成哪些文件：all（PDF 和 Excel，默认）、pdf、xlsx、png（每页一张图片）、svg（每页一张矢量图）、json（每个部门一个 .json，不生成全镇汇总）；可用逗号写几种，如 pdf,png。
+    #[arg(
+        value_name = "格式",
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "all"
+    )]
+    pub format: Vec<FormatArg>,
     /// 不生成全镇合订本 PDF。
     #[arg(long)]
     pub no_town_pdf: bool,
@@ -217,6 +239,8 @@ pub struct BatchArgs {
     pub force: bool,
     #[command(flatten)]
     pub pdf: PdfArgs,
+    #[command(flatten)]
+    pub pictures: PictureArgs,
 }
 
 /// Settings of the PDF, shared by `render`, `batch` and `watch`.
@@ -240,6 +264,41 @@ pub struct PdfArgs {
     pub source_date_epoch: Option<i64>,
 }
 
+/// Settings of the pages' pictures, shared by `render` and `batch`.
+#[derive(Debug, clap::Args)]
+pub struct PictureArgs {
+    /// PNG 图片的分辨率（每英寸像素数，10 到 600）。默认：144；印刷用可写 300。
+    #[arg(value_name = "像素", long, default_value_t = crate::render::picture::DEFAULT_PPI, value_parser = ppi)]
+    pub ppi: u32,
+    /// 只生成这些页的图片，如 1、2-4、1,3-5。默认：每一页。
+    #[arg(value_name = "页码", long)]
+    pub pages: Option<crate::render::picture::PageSet>,
+}
+
+impl From<&PictureArgs> for crate::render::picture::PictureSettings {
+    fn from(a: &PictureArgs) -> Self {
+        Self {
+            ppi: a.ppi,
+            pages: a.pages.clone(),
+        }
+    }
+}
+
+fn ppi(s: &str) -> Result<u32, String> {
+    let range = crate::render::picture::PPI;
+    s.trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|n| range.contains(n))
+        .ok_or_else(|| {
+            format!(
+                "分辨率应是 {} 到 {} 之间的整数（每英寸像素数）",
+                range.start(),
+                range.end()
+            )
+        })
+}
+
 /// Which outputs to write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum FormatArg {
@@ -252,16 +311,27 @@ pub enum FormatArg {
     Xlsx,
     /// 只生成 JSON（检查无误的数据，供其他系统读取）
     Json,
+    /// 每页一张 PNG 图片
+    Png,
+    /// 每页一张 SVG 矢量图
+    Svg,
 }
 
-impl From<FormatArg> for crate::batch::Format {
-    fn from(f: FormatArg) -> Self {
-        match f {
-            FormatArg::All => Self::All,
-            FormatArg::Pdf => Self::Pdf,
-            FormatArg::Xlsx => Self::Xlsx,
-            FormatArg::Json => Self::Json,
-        }
+impl FormatArg {
+    /// The outputs of every format in `list`, as `--format pdf,png` asks.
+    pub fn combine(list: &[FormatArg]) -> crate::batch::Format {
+        use crate::batch::Format;
+        list.iter()
+            .map(|f| match f {
+                FormatArg::All => Format::ALL,
+                FormatArg::Pdf => Format::PDF,
+                FormatArg::Xlsx => Format::XLSX,
+                FormatArg::Json => Format::JSON,
+                FormatArg::Png => Format::PNG,
+                FormatArg::Svg => Format::SVG,
+            })
+            .reduce(Format::and)
+            .unwrap_or_default()
     }
 }
 

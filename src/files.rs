@@ -121,6 +121,38 @@ pub fn write_new(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     }
 }
 
+/// Removes the files directly in `dir` that `stale` picks by name (never
+/// a folder, never a hidden file), and returns them. A folder that does
+/// not exist has nothing to remove.
+pub fn remove_stale(dir: &Path, stale: impl Fn(&str) -> bool) -> anyhow::Result<Vec<PathBuf>> {
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => anyhow::bail!("无法读取文件夹“{}”：{}", dir.display(), describe_io(&e)),
+    };
+    let mut picked: Vec<PathBuf> = entries
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter(|e| {
+            e.file_name()
+                .to_str()
+                .is_some_and(|n| !n.starts_with('.') && stale(n))
+        })
+        .map(|e| e.path())
+        .collect();
+    picked.sort();
+    for p in &picked {
+        std::fs::remove_file(p)
+            .map_err(|e| anyhow::anyhow!("无法删除“{}”：{}", p.display(), describe_io(&e)))?;
+    }
+    Ok(picked)
+}
+
 /// The temp files being written now, so that a process told to stop at
 /// once can remove them before it exits.
 static IN_FLIGHT: std::sync::Mutex<InFlight> = std::sync::Mutex::new(InFlight {

@@ -3,6 +3,8 @@
 //! says, the names made here stay a single harmless file-name component or
 //! a sheet name Excel accepts.
 
+use std::path::{Path, PathBuf};
+
 /// Longest piece of a file name taken from data, in characters. A Chinese
 /// character is three bytes on Linux, and a name component may be 255
 /// bytes (255 UTF-16 units on Windows), so 50 leaves room for the rest of
@@ -112,6 +114,31 @@ pub fn unique_sheet_name(base: &str, used: &[String]) -> String {
     name
 }
 
+/// The file of page `n` (from 1) of a document of `count` pages, beside
+/// `stem`'s other outputs: `党建工作办公室-第1页.png`. The number has as many
+/// digits as `count` (`第01页` … `第12页`), so the names sort in page
+/// order in any file list.
+pub fn page_file(stem: &Path, n: usize, count: usize, ext: &str) -> PathBuf {
+    let width = count.max(1).to_string().len();
+    let name = stem.file_name().unwrap_or_default().to_string_lossy();
+    stem.with_file_name(format!("{name}-第{n:0width$}页.{ext}"))
+}
+
+/// The page number in `file`, when it is named as [`page_file`] names a
+/// page of `stem` with extension `ext`, with any number of digits.
+pub fn page_of(file: &str, stem: &Path, ext: &str) -> Option<usize> {
+    let name = stem.file_name()?.to_str()?;
+    let digits = file
+        .strip_prefix(name)?
+        .strip_prefix("-第")?
+        .strip_suffix(ext)?
+        .strip_suffix("页.")?;
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -177,5 +204,31 @@ mod tests {
         let used = vec![wide.clone()];
         let c = unique_sheet_name(&wide, &used);
         assert!(c.encode_utf16().count() <= 31 && c.ends_with("(2)"), "{c}");
+    }
+
+    #[test]
+    fn page_files_sort_in_page_order_and_are_recognised() {
+        let stem = Path::new("out/2024/党建工作办公室");
+        let first = page_file(stem, 1, 5, "png");
+        assert_eq!(first, Path::new("out/2024/党建工作办公室-第1页.png"));
+        let names: Vec<String> = (1..=12)
+            .map(|n| page_file(stem, n, 12, "svg").to_string_lossy().into_owned())
+            .collect();
+        let mut sorted = names.clone();
+        sorted.sort();
+        assert_eq!(names, sorted);
+        assert!(names[0].ends_with("-第01页.svg"), "{}", names[0]);
+        assert_eq!(page_of("党建工作办公室-第01页.svg", stem, "svg"), Some(1));
+        assert_eq!(page_of("党建工作办公室-第7页.png", stem, "png"), Some(7));
+        for other in [
+            "党建工作办公室-第7页.svg",
+            "党建工作办公室-第页.png",
+            "党建工作办公室-第x页.png",
+            "党建工作办公室-第1页-第1页.png",
+            "党建工作办公室-封面.png",
+            "党建-第1页.png",
+        ] {
+            assert_eq!(page_of(other, stem, "png"), None, "{other}");
+        }
     }
 }

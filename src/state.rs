@@ -527,7 +527,7 @@ mod tests {
             ..Options::default()
         };
         let pdf_only = Options {
-            format: crate::batch::Format::Pdf,
+            format: crate::batch::Format::PDF,
             ..Options::default()
         };
         for other in [strict, epoch, pdf_only] {

@@ -17,7 +17,7 @@ use anstyle::{AnsiColor, Style};
 use unicode_width::UnicodeWidthStr;
 
 use crate::batch::{self, Job, Options, Report};
-use crate::cli::{BatchArgs, FormatArg, PdfArgs, RenderArgs};
+use crate::cli::{BatchArgs, FormatArg, PdfArgs, PictureArgs, RenderArgs};
 use crate::diagnostic;
 use crate::files;
 use crate::render::pdf::{PdfSettings, Typesetter};
@@ -27,15 +27,21 @@ use crate::town;
 const OK: Style = AnsiColor::Green.on_default();
 const BAD: Style = AnsiColor::Red.on_default().bold();
 
-pub(super) fn options(pdf: &PdfArgs, format: FormatArg, strict: bool) -> Options {
+pub(super) fn options(
+    pdf: &PdfArgs,
+    pictures: &PictureArgs,
+    format: &[FormatArg],
+    strict: bool,
+) -> Options {
     Options {
-        format: format.into(),
+        format: FormatArg::combine(format),
         strict,
         pdf: PdfSettings {
             standard: pdf.pdf_standard.into(),
             source_date_epoch: pdf.source_date_epoch,
         },
         all_or_nothing: false,
+        pictures: pictures.into(),
     }
 }
 
@@ -131,7 +137,7 @@ fn clashes(jobs: &[Job]) -> Option<String> {
 
 pub fn render(args: &RenderArgs) -> anyhow::Result<ExitCode> {
     let ts = Typesetter::new(args.pdf.template.as_deref(), &args.pdf.fonts.font_path)?;
-    let opts = options(&args.pdf, args.format, args.strict);
+    let opts = options(&args.pdf, &args.pictures, &args.format, args.strict);
     let jobs: Vec<Job> = args
         .files
         .iter()
@@ -184,7 +190,7 @@ pub fn run(args: &BatchArgs) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::from(u8::from(found.is_empty())));
     }
-    let opts = options(&args.pdf, args.format, args.strict);
+    let opts = options(&args.pdf, &args.pictures, &args.format, args.strict);
     let (template, font_paths) = (args.pdf.template.as_deref(), &args.pdf.fonts.font_path);
     let threads = default_jobs(args.jobs);
 
@@ -502,14 +508,12 @@ pub(super) fn print_diagnostics(r: &Report) {
 fn line(r: &Report) {
     let shown = r.input.display();
     if r.status.ok() {
-        let outs: Vec<String> = r.outputs.iter().map(|p| p.display().to_string()).collect();
-        out!("{OK}✓{OK:#} {shown} → {}", outs.join("、"));
+        out!("{OK}✓{OK:#} {shown} → {}", show_outputs(&r.outputs));
     } else {
         let written = if r.outputs.is_empty() {
             "未写入任何文件".to_string()
         } else {
-            let outs: Vec<String> = r.outputs.iter().map(|p| p.display().to_string()).collect();
-            format!("只写入了 {}", outs.join("、"))
+            format!("只写入了 {}", show_outputs(&r.outputs))
         };
         out!(
             "{BAD}✗{BAD:#} {shown}：{}（{} 个错误），{written}",
@@ -517,6 +521,50 @@ fn line(r: &Report) {
             r.errors
         );
     }
+    if !r.removed.is_empty() {
+        out!(
+            "  删除了这份表已没有的页的旧图片：{}",
+            files::show_all(&r.removed)
+        );
+    }
+}
+
+/// The outputs, one after another; a run of page pictures is shown as its
+/// first and last page: `x-第1页.png … 第5页.png（5 张）`.
+fn show_outputs(outputs: &[PathBuf]) -> String {
+    // `d/x-第3页.png` → the series `d/x.png`, and `第3页.png`.
+    fn series(p: &Path) -> Option<(PathBuf, &str)> {
+        let name = p.file_name()?.to_str()?;
+        let (stem, page) = name.rsplit_once("-第")?;
+        let (digits, ext) = page.split_once("页.")?;
+        (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())).then(|| {
+            (
+                p.with_file_name(format!("{stem}.{ext}")),
+                &name[stem.len() + 1..],
+            )
+        })
+    }
+    let mut shown: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < outputs.len() {
+        let first = &outputs[i];
+        let mut last = i;
+        if let Some((key, _)) = series(first) {
+            while last + 1 < outputs.len()
+                && series(&outputs[last + 1]).is_some_and(|(k, _)| k == key)
+            {
+                last += 1;
+            }
+        }
+        shown.push(match series(&outputs[last]) {
+            Some((_, page)) if last > i => {
+                format!("{} … {page}（{} 张）", first.display(), last - i + 1)
+            }
+            _ => first.display().to_string(),
+        });
+        i = last + 1;
+    }
+    shown.join("、")
 }
 
 fn pad(s: &str, width: usize) -> String {
@@ -547,11 +595,7 @@ fn summary(reports: &[Report]) -> String {
         let outs = if r.outputs.is_empty() {
             r.input.display().to_string()
         } else {
-            r.outputs
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join("、")
+            show_outputs(&r.outputs)
         };
         let _ = writeln!(
             s,
@@ -570,6 +614,28 @@ fn summary(reports: &[Report]) -> String {
 mod tests {
     use super::*;
     use crate::batch::Status;
+
+    #[test]
+    fn a_run_of_page_pictures_shows_as_its_first_and_last_page() {
+        let outs: Vec<PathBuf> = [
+            "甲.pdf",
+            "甲-第1页.png",
+            "甲-第2页.png",
+            "甲-第3页.png",
+            "甲-第1页.svg",
+        ]
+        .iter()
+        .map(|n| Path::new("out").join(n))
+        .collect();
+        let shown = show_outputs(&outs);
+        let sep = std::path::MAIN_SEPARATOR;
+        assert_eq!(
+            shown,
+            format!(
+                "out{sep}甲.pdf、out{sep}甲-第1页.png … 第3页.png（3 张）、out{sep}甲-第1页.svg"
+            )
+        );
+    }
 
     /// The status column is as wide as its widest label, 未处理（已中断）
     /// included (16 columns, not 8), so the columns after it line up.

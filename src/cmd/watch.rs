@@ -69,7 +69,7 @@ pub fn run(args: &WatchArgs) -> anyhow::Result<ExitCode> {
     let ts = Typesetter::new(args.pdf.template.as_deref(), &args.pdf.fonts.font_path)?;
     let opts = Options {
         all_or_nothing: true,
-        ..options(&args.pdf, args.format, args.strict)
+        ..options(&args.pdf, &args.pictures, &args.format, args.strict)
     };
     let (tx, rx) = mpsc::channel();
     let stop = stop_on_signal(tx.clone());

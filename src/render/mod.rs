@@ -9,4 +9,5 @@ pub mod fonts;
 pub mod json;
 pub mod merge;
 pub mod pdf;
+pub mod picture;
 pub mod xlsx;

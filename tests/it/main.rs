@@ -12,6 +12,7 @@ mod json;
 mod layout;
 mod new_from;
 mod pdf;
+mod picture;
 mod seed;
 mod support;
 mod template;

@@ -23,7 +23,7 @@ use typst::syntax::{FileId, Source};
 use typst::text::FontBook;
 use typst::utils::LazyHash;
 use typst::{Library, LibraryExt, World, WorldExt};
-use typst_layout::PagedDocument;
+use typst_layout::{Page, PagedDocument};
 use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
 
 use glyphs::missing_glyphs;
@@ -199,6 +199,16 @@ impl Typesetter {
         doc: &Document,
         settings: &PdfSettings,
     ) -> Result<Rendered, Vec<Diagnostic>> {
+        self.typeset(doc, settings)?.rendered(settings)
+    }
+
+    /// Lays one department's form out, once, for the PDF and the pages'
+    /// pictures alike; or says why it cannot.
+    pub fn typeset(
+        &self,
+        doc: &Document,
+        settings: &PdfSettings,
+    ) -> Result<Typeset<'_>, Vec<Diagnostic>> {
         self.check_glyphs(doc)?;
         // Written straight to bytes: no JSON tree in between.
         #[derive(serde::Serialize)]
@@ -213,13 +223,7 @@ impl Typesetter {
         })
         .unwrap_or_default();
         let ident = format!("jixiao/{}/{}", doc.year, doc.department);
-        self.compile(
-            &self.form,
-            data,
-            ident,
-            timestamp(doc.year, settings),
-            settings,
-        )
+        self.compile(&self.form, data, ident, timestamp(doc.year, settings))
     }
 
     /// Renders the contents pages of a town's combined volume (合订本):
@@ -244,7 +248,8 @@ impl Typesetter {
         });
         let ident = format!("jixiao/{year}/{town}");
         let data = serde_json::to_vec(&data).unwrap_or_default();
-        self.compile(&self.town, data, ident, timestamp(year, settings), settings)
+        self.compile(&self.town, data, ident, timestamp(year, settings))?
+            .rendered(settings)
     }
 
     fn families(&self) -> Families<'_> {
@@ -254,14 +259,13 @@ impl Typesetter {
         }
     }
 
-    fn compile(
-        &self,
-        template: &Template,
+    fn compile<'a>(
+        &'a self,
+        template: &'a Template,
         data: Vec<u8>,
         ident: String,
         timestamp: Timestamp,
-        settings: &PdfSettings,
-    ) -> Result<Rendered, Vec<Diagnostic>> {
+    ) -> Result<Typeset<'a>, Vec<Diagnostic>> {
         let world = DocWorld {
             ts: self,
             template,
@@ -291,30 +295,12 @@ impl Typesetter {
                 })
                 .collect());
         }
-        let options = PdfOptions {
-            ident: Smart::Custom(ident),
-            creator: Smart::Custom(Some(format!("jixiao {}", env!("CARGO_PKG_VERSION")))),
-            timestamp: Some(timestamp),
-            standards: match settings.standard {
-                Standard::Plain => PdfStandards::default(),
-                Standard::A2b => PdfStandards::new(&[PdfStandard::A_2b]).map_err(|e| {
-                    vec![Diagnostic::error(format!(
-                        "PDF 标准设置有误：{}",
-                        e.message()
-                    ))]
-                })?,
-            },
-            ..PdfOptions::default()
-        };
-        let pdf = typst_pdf::pdf(&document, &options).map_err(|errs| {
-            errs.iter()
-                .map(|e| self.diagnostic(&world, e))
-                .collect::<Vec<_>>()
-        })?;
         warnings.dedup();
-        Ok(Rendered {
-            pdf,
-            pages: document.pages().len(),
+        Ok(Typeset {
+            world,
+            document,
+            ident,
+            timestamp,
             warnings,
         })
     }
@@ -342,6 +328,59 @@ impl Typesetter {
         };
         d.hints.iter().fold(base.field(place), |acc, h| {
             acc.note(format!("提示：{}", h.v))
+        })
+    }
+}
+
+/// A document laid out once: its PDF and its pages' pictures are all
+/// drawn from these same pages.
+pub struct Typeset<'a> {
+    world: DocWorld<'a>,
+    document: PagedDocument,
+    ident: String,
+    timestamp: Timestamp,
+    /// What Typst warned about while laying it out.
+    pub warnings: Vec<Diagnostic>,
+}
+
+impl Typeset<'_> {
+    /// The laid-out pages, for [`picture`](crate::render::picture).
+    pub fn pages(&self) -> &[Page] {
+        self.document.pages()
+    }
+
+    /// The PDF of these pages.
+    pub fn pdf(&self, settings: &PdfSettings) -> Result<Vec<u8>, Vec<Diagnostic>> {
+        let ts = self.world.ts;
+        let options = PdfOptions {
+            ident: Smart::Custom(self.ident.clone()),
+            creator: Smart::Custom(Some(format!("jixiao {}", env!("CARGO_PKG_VERSION")))),
+            timestamp: Some(self.timestamp),
+            standards: match settings.standard {
+                Standard::Plain => PdfStandards::default(),
+                Standard::A2b => PdfStandards::new(&[PdfStandard::A_2b]).map_err(|e| {
+                    vec![Diagnostic::error(format!(
+                        "PDF 标准设置有误：{}",
+                        e.message()
+                    ))]
+                })?,
+            },
+            ..PdfOptions::default()
+        };
+        typst_pdf::pdf(&self.document, &options).map_err(|errs| {
+            errs.iter()
+                .map(|e| ts.diagnostic(&self.world, e))
+                .collect::<Vec<_>>()
+        })
+    }
+
+    /// The PDF with the page count and the warnings.
+    fn rendered(self, settings: &PdfSettings) -> Result<Rendered, Vec<Diagnostic>> {
+        let pdf = self.pdf(settings)?;
+        Ok(Rendered {
+            pdf,
+            pages: self.document.pages().len(),
+            warnings: self.warnings,
         })
     }
 }
