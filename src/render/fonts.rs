@@ -50,8 +50,8 @@ fn read_bundled() -> Vec<BundledFace> {
         .collect()
 }
 
-/// The bundled faces' entries: the kept copy, or, should it not match the
-/// files, read from them.
+/// The bundled faces' entries: the kept copy, or, should it not parse or
+/// leave a file out, the entries read from the files.
 fn bundled() -> Vec<BundledFace> {
     serde_json::from_str::<Vec<BundledFace>>(BUNDLED_BOOK)
         .ok()
