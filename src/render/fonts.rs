@@ -26,6 +26,45 @@ const BUNDLED: &[&[u8]] = &[
 /// identity of the faces this binary carries, without hashing 30 MB at
 /// every start (a test keeps it true).
 pub const BUNDLED_SUMS: &str = include_str!("../../fonts/SHA256SUMS");
+/// The bundled faces' font-book entries, in the order of [`BUNDLED`] and
+/// of the faces in each file. They never change, so they are worked out
+/// from the files once and kept beside them: reading them from the files
+/// means walking the character maps of three CJK fonts at every start. A
+/// test keeps the copy current.
+const BUNDLED_BOOK: &str = include_str!("../../fonts/book.json");
+
+/// One entry of `fonts/book.json`: face `index` of `BUNDLED[file]`.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct BundledFace {
+    file: usize,
+    index: u32,
+    info: FontInfo,
+}
+
+/// The bundled faces' entries as Typst reads them from the files.
+fn read_bundled() -> Vec<BundledFace> {
+    BUNDLED
+        .iter()
+        .enumerate()
+        .flat_map(|(file, data)| {
+            (0u32..)
+                .zip(FontInfo::iter(data))
+                .map(move |(index, info)| BundledFace { file, index, info })
+        })
+        .collect()
+}
+
+/// The bundled faces' entries: the kept copy, or, should it not parse or
+/// leave a file out, the entries read from the files.
+fn bundled() -> Vec<BundledFace> {
+    serde_json::from_str::<Vec<BundledFace>>(BUNDLED_BOOK)
+        .ok()
+        .filter(|faces| {
+            faces.iter().all(|f| f.file < BUNDLED.len())
+                && (0..BUNDLED.len()).all(|file| faces.iter().any(|f| f.file == file))
+        })
+        .unwrap_or_else(read_bundled)
+}
 
 /// Title families in order of preference (official first).
 const TITLE: &[&str] = &[
@@ -118,15 +157,13 @@ impl FontSet {
     pub fn load(extra: &[PathBuf]) -> anyhow::Result<FontSet> {
         let mut infos: Vec<FontInfo> = Vec::new();
         let mut slots: Vec<Slot> = Vec::new();
-        for data in BUNDLED {
-            for (index, info) in (0u32..).zip(FontInfo::iter(data)) {
-                infos.push(info);
-                slots.push(Slot {
-                    source: Source::Bundled(data),
-                    index,
-                    font: OnceLock::new(),
-                });
-            }
+        for face in bundled() {
+            infos.push(face.info);
+            slots.push(Slot {
+                source: Source::Bundled(BUNDLED[face.file]),
+                index: face.index,
+                font: OnceLock::new(),
+            });
         }
         let mut seen = Vec::new();
         for dir in extra {
@@ -261,6 +298,28 @@ mod tests {
         // The bundled faces, and the copy once.
         assert_eq!(set.slots.len(), bundled.slots.len() + 1);
         assert!(set.font(set.slots.len() - 1).is_some());
+    }
+
+    /// `fonts/book.json` says what Typst reads from the bundled files;
+    /// `UPDATE=1 cargo test --lib fonts` rewrites it after a font changed.
+    #[test]
+    fn the_kept_font_book_matches_the_bundled_files() {
+        let read = serde_json::to_string(&read_bundled()).unwrap() + "\n";
+        if std::env::var_os("UPDATE").is_some() {
+            std::fs::write(
+                concat!(env!("CARGO_MANIFEST_DIR"), "/fonts/book.json"),
+                &read,
+            )
+            .unwrap();
+            return;
+        }
+        assert!(
+            BUNDLED_BOOK == read,
+            "fonts/book.json is not what the bundled fonts hold; UPDATE=1 cargo test --lib fonts rewrites it"
+        );
+        let kept: Vec<FontInfo> = bundled().into_iter().map(|f| f.info).collect();
+        let read: Vec<FontInfo> = read_bundled().into_iter().map(|f| f.info).collect();
+        assert_eq!(kept, read);
     }
 
     #[test]
