@@ -277,6 +277,34 @@ fn main() {
         jx * 1e3 / n as f64
     );
 
+    // Worker processes against threads: the same PDFs by one process per
+    // core, each taking its shard of the files on one thread.
+    let out = base.join("out-shards");
+    let t = Instant::now();
+    let mut children: Vec<std::process::Child> = (1..=cores)
+        .map(|k| {
+            Command::new(&bin)
+                .arg("batch")
+                .arg(&data)
+                .arg("-o")
+                .arg(&out)
+                .args(["--quiet", "--format", "pdf", "--jobs", "1", "--shard"])
+                .arg(format!("{k}/{cores}"))
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .expect("runs")
+        })
+        .collect();
+    for c in &mut children {
+        assert!(c.wait().expect("waits").success());
+    }
+    let shards = t.elapsed().as_secs_f64();
+    assert_eq!(count(&out, "pdf"), n);
+    println!(
+        "jixiao batch, PDFs only, {cores} processes of one thread (--shard K/{cores} --jobs 1): {shards:.2} s wall ({:.2}× the threads)",
+        jx / shards
+    );
+
     let Some(typst) = std::env::var_os("TYPST") else {
         println!(
             "Typst CLI, one process per document: not measured (set TYPST to a typst 0.15 binary)"
