@@ -307,7 +307,8 @@ fn batch_draws_every_department_and_no_town_outputs() {
     }
     // Besides the batch's own state (hidden files), only pictures.
     assert!(
-        all.iter().all(|n| n.ends_with(".png") || n.starts_with('.')),
+        all.iter()
+            .all(|n| n.ends_with(".png") || n.starts_with('.')),
         "{all:?}"
     );
 }
