@@ -46,10 +46,23 @@ pub(super) fn options(
 }
 
 /// Stops the workers on the first Ctrl-C, SIGTERM (what Kubernetes sends
-/// a Job's pod) or SIGHUP: the departments in hand are finished. A second one exits at once, after removing the temp files
-/// being written: outputs already in place are whole, the others keep their
-/// earlier version.
+/// a Job's pod) or SIGHUP: the departments in hand are finished. A second
+/// one exits at once, after removing the temp files being written: outputs
+/// already in place are whole, the others keep their earlier version.
 fn interrupt_flag() -> Arc<AtomicBool> {
+    on_interrupt(
+        "\n正在停止：处理中的部门完成后退出（再按一次 Ctrl-C 立即退出，正在写的文件不会留下）……",
+        || {},
+    )
+}
+
+/// The flag the first Ctrl-C, SIGTERM or SIGHUP sets, after printing
+/// `message` and calling `then`; a second one exits with 130 at once,
+/// after removing the temp files being written.
+pub(super) fn on_interrupt(
+    message: &'static str,
+    then: impl Fn() + Send + 'static,
+) -> Arc<AtomicBool> {
     let stop = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&stop);
     // Failing to install the handler only loses the graceful stop.
@@ -58,9 +71,8 @@ fn interrupt_flag() -> Arc<AtomicBool> {
             files::abandon_writes();
             std::process::exit(130);
         }
-        err!(
-            "\n正在停止：处理中的部门完成后退出（再按一次 Ctrl-C 立即退出，正在写的文件不会留下）……"
-        );
+        err!("{message}");
+        then();
     });
     stop
 }

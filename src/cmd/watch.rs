@@ -199,18 +199,12 @@ impl Session {
 /// hand are written; a second one exits at once, after removing the temp
 /// files being written.
 fn stop_on_signal(tx: mpsc::Sender<Msg>) -> Arc<AtomicBool> {
-    let stop = Arc::new(AtomicBool::new(false));
-    let flag = Arc::clone(&stop);
-    // Failing to install the handler only loses the graceful stop.
-    let _ = ctrlc::set_handler(move || {
-        if flag.swap(true, Ordering::SeqCst) {
-            files::abandon_writes();
-            std::process::exit(130);
-        }
-        err!("\n正在停止监视（正在生成的文件写完后退出；再按一次 Ctrl-C 立即退出）……");
-        let _ = tx.send(Msg::Stop);
-    });
-    stop
+    super::render::on_interrupt(
+        "\n正在停止监视（正在生成的文件写完后退出；再按一次 Ctrl-C 立即退出）……",
+        move || {
+            let _ = tx.send(Msg::Stop);
+        },
+    )
 }
 
 /// What is watched, and where each data file's outputs go.

@@ -244,10 +244,18 @@ fn draw(ws: &mut Worksheet, grid: &Grid) -> Result<()> {
 
     // Print setup: A4 portrait, one page wide, centred, the PDF's margins,
     // the part-2 header on every page, numbered pages.
-    let m = measure::MARGINS;
     let last_row = grid.rows.saturating_sub(1);
+    print_on_a4(ws).set_portrait().set_screen_gridlines(false);
+    ws.set_repeat_rows(grid.header_row, grid.header_row)?;
+    ws.set_print_area(0, 0, last_row, COLUMNS - 1)?;
+    Ok(())
+}
+
+/// The print setup every sheet shares: A4, one page wide, centred, the
+/// PDF's margins, numbered pages. The caller sets the orientation.
+fn print_on_a4(ws: &mut Worksheet) -> &mut Worksheet {
+    let m = measure::MARGINS;
     ws.set_paper_size(9)
-        .set_portrait()
         .set_print_fit_to_pages(1, 0)
         .set_print_center_horizontally(true)
         .set_margins(
@@ -259,10 +267,6 @@ fn draw(ws: &mut Worksheet, grid: &Grid) -> Result<()> {
             0.3,
         )
         .set_footer("&C第 &P 页 共 &N 页")
-        .set_screen_gridlines(false);
-    ws.set_repeat_rows(grid.header_row, grid.header_row)?;
-    ws.set_print_area(0, 0, last_row, COLUMNS - 1)?;
-    Ok(())
 }
 
 fn write_cell(ws: &mut Worksheet, cell: &Cell, format: &Format) -> Result<()> {

@@ -11,8 +11,8 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use rust_xlsxwriter::{DocProperties, Formula, Workbook, utility::column_number_to_name};
 
-use super::{Formats, fitting_px, text_height};
-use crate::layout::measure::{self, BODY_PT, TITLE_PT};
+use super::{Formats, fitting_px, print_on_a4, text_height};
+use crate::layout::measure::{BODY_PT, TITLE_PT};
 use crate::model::Document;
 use crate::model::document::format_amount;
 use crate::model::labels::{self, BudgetField};
@@ -248,21 +248,7 @@ pub fn workbook(year: i32, town: &str, entries: &[Entry<'_>]) -> Result<Vec<u8>>
     // On screen the title, the headings and the names stay in view; on
     // paper: A4 landscape, one page wide, the headings on every page.
     sheet.set_freeze_panes(FIRST_ROW, 1)?;
-    let m = measure::MARGINS;
-    sheet
-        .set_paper_size(9)
-        .set_landscape()
-        .set_print_fit_to_pages(1, 0)
-        .set_print_center_horizontally(true)
-        .set_margins(
-            measure::inches(m.x),
-            measure::inches(m.x),
-            measure::inches(m.top),
-            measure::inches(m.bottom),
-            0.3,
-            0.3,
-        )
-        .set_footer("&C第 &P 页 共 &N 页");
+    print_on_a4(sheet).set_landscape();
     sheet.set_repeat_rows(HEADER_ROW, HEADER_ROW)?;
     sheet.set_print_area(TITLE_ROW, 0, row, last_col)?;
 
