@@ -410,8 +410,9 @@ fn a_form_that_cannot_be_printed_keeps_both_outputs() {
 fn a_second_ctrl_c_during_a_render_exits_130_without_temp_files() {
     let t = data(&["部门00"]);
     let dir = t.path();
-    // Forms of 30-odd pages: the two signals fall while they are rendered.
-    let long: String = "长文本".chars().cycle().take(20_000).collect();
+    // Forms of about 150 pages, each some 0.2 s of rendering even on an
+    // idle machine: the two signals fall while one is being rendered.
+    let long: String = "长文本".chars().cycle().take(100_000).collect();
     let slow = seed_with(
         "target = \"保障基本支出, 维持部门正常运转。\"",
         &format!("target = \"{long}\""),
