@@ -124,6 +124,9 @@ pub struct Options {
     /// writes what it can.
     pub all_or_nothing: bool,
     pub pictures: PictureSettings,
+    /// Take each output's SHA-256 as it is written ([`Report::digests`]):
+    /// the batch's state needs them; `render` and `watch` keep none.
+    pub digests: bool,
 }
 
 /// One file to process and where its outputs go (without extension).
@@ -182,7 +185,8 @@ pub struct Report {
     pub errors: usize,
     pub warnings: usize,
     pub outputs: Vec<PathBuf>,
-    /// The SHA-256 of each output as written, beside `outputs`.
+    /// The SHA-256 of each output as written, beside `outputs`, when
+    /// [`Options::digests`] asks for them.
     pub digests: Vec<String>,
     /// Page pictures of an earlier, longer layout, removed.
     pub removed: Vec<PathBuf>,
@@ -330,7 +334,7 @@ fn process_inner(job: &Job, ts: &Typesetter, opts: &Options) -> Report {
     }
     if !(failed && opts.all_or_nothing) {
         for (path, bytes) in made.files {
-            failed |= !write(&mut report, path, &bytes);
+            failed |= !write(&mut report, path, &bytes, opts.digests);
         }
         if !failed {
             for (kind, count) in made.pictures {
@@ -490,12 +494,15 @@ fn remove_stale_pictures(report: &mut Report, stem: &Path, kind: Kind, count: us
     }
 }
 
-/// Writes one output atomically; on failure records why and returns false.
-fn write(report: &mut Report, path: PathBuf, bytes: &[u8]) -> bool {
+/// Writes one output atomically, with its digest when asked; on failure
+/// records why and returns false.
+fn write(report: &mut Report, path: PathBuf, bytes: &[u8], digest: bool) -> bool {
     match files::write_atomic(&path, bytes) {
         Ok(()) => {
             report.outputs.push(path);
-            report.digests.push(crate::state::digest(bytes));
+            if digest {
+                report.digests.push(crate::state::digest(bytes));
+            }
             true
         }
         Err(e) => {

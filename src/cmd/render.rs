@@ -42,6 +42,7 @@ pub(super) fn options(
         },
         all_or_nothing: false,
         pictures: pictures.into(),
+        digests: false,
     }
 }
 
@@ -202,7 +203,11 @@ pub fn run(args: &BatchArgs) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::from(u8::from(found.is_empty())));
     }
-    let opts = options(&args.pdf, &args.pictures, &args.format, args.strict);
+    // The state records each output's digest.
+    let opts = Options {
+        digests: true,
+        ..options(&args.pdf, &args.pictures, &args.format, args.strict)
+    };
     let (template, font_paths) = (args.pdf.template.as_deref(), &args.pdf.fonts.font_path);
     let threads = default_jobs(args.jobs);
 
