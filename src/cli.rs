@@ -155,22 +155,8 @@ pub struct RenderArgs {
     /// 输出文件夹。默认：out/（data/ 下的文件按原来的子文件夹放）
     #[arg(value_name = "文件夹", short, long, value_hint = clap::ValueHint::DirPath)]
     pub output: Option<PathBuf>,
-    /// 生成哪些文件：all（PDF 和 Excel，默认）、pdf、xlsx、png（每页一张图片）、svg（每页一张矢量图）、json（<文件名>.json，供其他系统读取）；可用逗号写几种，如 pdf,png。
-    #[arg(
-        value_name = "格式",
-        long,
-        value_enum,
-        value_delimiter = ',',
-        default_value = "all"
-    )]
-    pub format: Vec<FormatArg>,
-    /// 把警告也当作错误（有警告的部门不生成）。
-    #[arg(long)]
-    pub strict: bool,
     #[command(flatten)]
-    pub pdf: PdfArgs,
-    #[command(flatten)]
-    pub pictures: PictureArgs,
+    pub make: MakeArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -181,22 +167,8 @@ pub struct WatchArgs {
     /// 输出文件夹，按数据文件夹的子文件夹结构存放。默认：out/
     #[arg(value_name = "文件夹", short, long, value_hint = clap::ValueHint::DirPath)]
     pub output: Option<PathBuf>,
-    /// 生成哪些文件：all（PDF 和 Excel，默认）、pdf、xlsx、png（每页一张图片）、svg（每页一张矢量图）、json（<文件名>.json，供其他系统读取）；可用逗号写几种，如 pdf,png。
-    #[arg(
-        value_name = "格式",
-        long,
-        value_enum,
-        value_delimiter = ',',
-        default_value = "all"
-    )]
-    pub format: Vec<FormatArg>,
-    /// 把警告也当作错误（有警告的部门不生成）。
-    #[arg(long)]
-    pub strict: bool,
     #[command(flatten)]
-    pub pdf: PdfArgs,
-    #[command(flatten)]
-    pub pictures: PictureArgs,
+    pub make: MakeArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -213,7 +185,26 @@ pub struct BatchArgs {
     /// 只处理一部分：K/N 把文件按路径分成 N 份，处理第 K 份（用于多台机器分担；分片时不生成汇总）。
     #[arg(long, value_name = "K/N")]
     pub shard: Option<crate::batch::Shard>,
-    /// 生成哪些文件：all（PDF 和 Excel，默认）、pdf、xlsx、png（每页一张图片）、svg（每页一张矢量图）、json（每个部门一个 .json，不生成全镇汇总）；可用逗号写几种，如 pdf,png。
+    /// 不生成全镇合订本 PDF。
+    #[arg(long)]
+    pub no_town_pdf: bool,
+    /// 不生成全镇汇总工作簿。
+    #[arg(long)]
+    pub no_town_xlsx: bool,
+    /// 不显示进度，只输出最后的汇总。
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// 全部重新生成（默认只生成数据、模板、字体或选项有变化的部门，以及缺少或被改动的输出）。
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub make: MakeArgs,
+}
+
+/// What to make of each form, shared by `render`, `batch` and `watch`.
+#[derive(Debug, clap::Args)]
+pub struct MakeArgs {
+    /// 生成哪些文件：all（PDF 和 Excel，默认）、pdf、xlsx、png（每页一张图片）、svg（每页一张矢量图）、json（<文件名>.json，供其他系统读取；batch 时不生成全镇汇总）；可用逗号写几种，如 pdf,png。
     #[arg(
         value_name = "格式",
         long,
@@ -222,28 +213,16 @@ pub struct BatchArgs {
         default_value = "all"
     )]
     pub format: Vec<FormatArg>,
-    /// 不生成全镇合订本 PDF。
-    #[arg(long)]
-    pub no_town_pdf: bool,
-    /// 不生成全镇汇总工作簿。
-    #[arg(long)]
-    pub no_town_xlsx: bool,
     /// 把警告也当作错误（有警告的部门不生成）。
     #[arg(long)]
     pub strict: bool,
-    /// 不显示进度，只输出最后的汇总。
-    #[arg(short, long)]
-    pub quiet: bool,
-    /// 全部重新生成（默认只生成数据、模板、字体或选项有变化的部门，以及缺少或被改动的输出）。
-    #[arg(long)]
-    pub force: bool,
     #[command(flatten)]
     pub pdf: PdfArgs,
     #[command(flatten)]
     pub pictures: PictureArgs,
 }
 
-/// Settings of the PDF, shared by `render`, `batch` and `watch`.
+/// Settings of the PDF.
 #[derive(Debug, clap::Args)]
 pub struct PdfArgs {
     /// 改用自己的 Typst 模板文件（模板只能读取它所在文件夹中的文件）。
@@ -264,7 +243,7 @@ pub struct PdfArgs {
     pub source_date_epoch: Option<i64>,
 }
 
-/// Settings of the pages' pictures, shared by `render` and `batch`.
+/// Settings of the pages' pictures.
 #[derive(Debug, clap::Args)]
 pub struct PictureArgs {
     /// PNG 图片的分辨率（每英寸像素数，10 到 600）。默认：144；印刷用可写 300。

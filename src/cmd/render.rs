@@ -17,7 +17,7 @@ use anstyle::{AnsiColor, Style};
 use unicode_width::UnicodeWidthStr;
 
 use crate::batch::{self, Job, Options, Report};
-use crate::cli::{BatchArgs, FormatArg, PdfArgs, PictureArgs, RenderArgs};
+use crate::cli::{BatchArgs, FormatArg, MakeArgs, RenderArgs};
 use crate::diagnostic;
 use crate::files;
 use crate::render::pdf::{PdfSettings, Typesetter};
@@ -27,15 +27,16 @@ use crate::town;
 const OK: Style = AnsiColor::Green.on_default();
 const BAD: Style = AnsiColor::Red.on_default().bold();
 
-pub(super) fn options(
-    pdf: &PdfArgs,
-    pictures: &PictureArgs,
-    format: &[FormatArg],
-    strict: bool,
-) -> Options {
+pub(super) fn options(make: &MakeArgs) -> Options {
+    let MakeArgs {
+        format,
+        strict,
+        pdf,
+        pictures,
+    } = make;
     Options {
         format: FormatArg::combine(format),
-        strict,
+        strict: *strict,
         pdf: PdfSettings {
             standard: pdf.pdf_standard.into(),
             source_date_epoch: pdf.source_date_epoch,
@@ -149,8 +150,11 @@ fn clashes(jobs: &[Job]) -> Option<String> {
 }
 
 pub fn render(args: &RenderArgs) -> anyhow::Result<ExitCode> {
-    let ts = Typesetter::new(args.pdf.template.as_deref(), &args.pdf.fonts.font_path)?;
-    let opts = options(&args.pdf, &args.pictures, &args.format, args.strict);
+    let ts = Typesetter::new(
+        args.make.pdf.template.as_deref(),
+        &args.make.pdf.fonts.font_path,
+    )?;
+    let opts = options(&args.make);
     let jobs: Vec<Job> = args
         .files
         .iter()
@@ -206,9 +210,12 @@ pub fn run(args: &BatchArgs) -> anyhow::Result<ExitCode> {
     // The state records each output's digest.
     let opts = Options {
         digests: true,
-        ..options(&args.pdf, &args.pictures, &args.format, args.strict)
+        ..options(&args.make)
     };
-    let (template, font_paths) = (args.pdf.template.as_deref(), &args.pdf.fonts.font_path);
+    let (template, font_paths) = (
+        args.make.pdf.template.as_deref(),
+        &args.make.pdf.fonts.font_path,
+    );
     let threads = default_jobs(args.jobs);
 
     // Which departments are current: their data and outputs read and hashed.
@@ -387,7 +394,10 @@ impl TownRun<'_> {
     ) -> (Vec<Combined>, BTreeSet<String>) {
         let (args, opts, out, recipe, recorded) =
             (self.args, self.opts, self.out, self.recipe, self.recorded);
-        let (template, font_paths) = (args.pdf.template.as_deref(), &args.pdf.fonts.font_path);
+        let (template, font_paths) = (
+            args.make.pdf.template.as_deref(),
+            &args.make.pdf.fonts.font_path,
+        );
         let mut combined: Vec<Combined> = Vec::new();
         let mut names = BTreeSet::new();
         let want_book = !args.no_town_xlsx && opts.format.xlsx();
@@ -449,7 +459,7 @@ impl TownRun<'_> {
                         .is_some_and(|(y, t)| need_forms.iter().any(|(ny, nt)| *ny == y && nt == t))
             })
             .collect();
-        batch::load_forms(reports, &unloaded, args.strict, self.threads);
+        batch::load_forms(reports, &unloaded, args.make.strict, self.threads);
         for &i in unloaded.iter().filter(|&&i| !reports[i].status.ok()) {
             update.remove.push(state::key(out, &jobs[i].stem));
         }

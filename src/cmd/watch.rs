@@ -66,10 +66,13 @@ enum Msg {
 
 pub fn run(args: &WatchArgs) -> anyhow::Result<ExitCode> {
     let scope = Scope::new(args)?;
-    let ts = Typesetter::new(args.pdf.template.as_deref(), &args.pdf.fonts.font_path)?;
+    let ts = Typesetter::new(
+        args.make.pdf.template.as_deref(),
+        &args.make.pdf.fonts.font_path,
+    )?;
     let opts = Options {
         all_or_nothing: true,
-        ..options(&args.pdf, &args.pictures, &args.format, args.strict)
+        ..options(&args.make)
     };
     let (tx, rx) = mpsc::channel();
     let stop = stop_on_signal(tx.clone());
@@ -89,7 +92,7 @@ pub fn run(args: &WatchArgs) -> anyhow::Result<ExitCode> {
         ts,
         opts,
         stop,
-        template: args.pdf.template.clone(),
+        template: args.make.pdf.template.clone(),
     };
     let also = match &session.template {
         Some(t) => format!("和模板“{}”所在的文件夹", t.display()),
@@ -241,7 +244,7 @@ impl Scope {
         let meta =
             std::fs::metadata(&root).with_context(|| format!("找不到“{}”", root.display()))?;
         let out = args.output.clone().unwrap_or_else(|| PathBuf::from("out"));
-        let template_abs = match &args.pdf.template {
+        let template_abs = match &args.make.pdf.template {
             Some(t) => {
                 let dir = t
                     .parent()
