@@ -83,11 +83,7 @@ impl Field {
     /// written as text, `"1,046.80"`, and is still a figure, not a text).
     pub fn is_amount(&self) -> bool {
         let schema = super::schema();
-        let empty = Map::new();
-        let defs = schema
-            .get("$defs")
-            .and_then(Value::as_object)
-            .unwrap_or(&empty);
+        let defs = defs(schema);
         let mut at = Some(schema);
         for seg in &self.segs {
             at = match seg {
@@ -108,11 +104,7 @@ impl Field {
     /// items numbered as the form numbers them.
     pub fn name(&self) -> String {
         let schema = super::schema();
-        let empty = Map::new();
-        let defs = schema
-            .get("$defs")
-            .and_then(Value::as_object)
-            .unwrap_or(&empty);
+        let defs = defs(schema);
         let mut parts: Vec<String> = Vec::new();
         let mut at: Option<&Value> = Some(schema);
         let mut last_key = "";
@@ -205,6 +197,16 @@ fn branches<'s>(schema: &'s Value, defs: &'s Map<String, Value>) -> Vec<&'s Valu
         Some(bs) => bs.iter().map(|b| resolve(b, defs)).collect(),
         None => vec![s],
     }
+}
+
+/// The schema's shared definitions (`$defs`), which `$ref`s point into;
+/// none when it has none.
+pub(crate) fn defs(schema: &Value) -> &Map<String, Value> {
+    static NONE: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
+    schema
+        .get("$defs")
+        .and_then(Value::as_object)
+        .unwrap_or_else(|| NONE.get_or_init(Map::new))
 }
 
 pub(crate) fn property<'s>(

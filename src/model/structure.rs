@@ -15,11 +15,7 @@ use crate::diagnostic::Diagnostic;
 
 /// Walks `root` against `schema` and returns every structural mistake.
 pub fn check(root: &Spanned<DeTable<'_>>, schema: &Value) -> Vec<Diagnostic> {
-    let empty = Map::new();
-    let defs = schema
-        .get("$defs")
-        .and_then(Value::as_object)
-        .unwrap_or(&empty);
+    let defs = super::field::defs(schema);
     let mut walker = Walker {
         defs,
         diagnostics: Vec::new(),

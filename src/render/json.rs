@@ -92,11 +92,7 @@ fn schema_of<T: JsonSchema>(id: &str) -> Value {
 /// Gives each property of `out` the title the data format's schema has at
 /// the same path (`budget.fiscal_funds` → 财政拨款).
 fn copy_titles(out: &mut Value, data: &Value) {
-    let empty = Map::new();
-    let defs = data
-        .get("$defs")
-        .and_then(Value::as_object)
-        .unwrap_or(&empty);
+    let defs = field::defs(data);
     if let (Some(t), Value::Object(map)) = (field::title(data, defs), &mut *out) {
         map.insert("title".into(), t.into());
     }
