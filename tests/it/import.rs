@@ -573,21 +573,7 @@ mod cli {
     #[test]
     fn check_reads_a_folder_of_workbooks_and_points_at_cells() {
         let dir = tempfile::tempdir().unwrap();
-        let got = dir.path().join("收到的");
-        std::fs::create_dir_all(&got).unwrap();
-        let doc = seed_doc();
-        std::fs::write(
-            got.join("党建.xlsx"),
-            jixiao::render::xlsx::workbook(&doc).unwrap(),
-        )
-        .unwrap();
-        let mut wrong = doc.clone();
-        wrong.budget.fiscal_funds = Some(rust_decimal::Decimal::new(104_780, 2));
-        std::fs::write(
-            got.join("坏.xlsx"),
-            jixiao::render::xlsx::workbook(&wrong).unwrap(),
-        )
-        .unwrap();
+        let got = received_workbooks(dir.path());
         // The owner file Excel keeps beside an open workbook is no form.
         std::fs::write(got.join("~$党建.xlsx"), "lock").unwrap();
         let out = jixiao_in(dir.path())

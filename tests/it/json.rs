@@ -168,21 +168,7 @@ fn columns_count_characters() {
 #[test]
 fn a_workbook_mistake_is_at_its_cell() {
     let dir = tempfile::tempdir().unwrap();
-    let got = dir.path().join("收到的");
-    std::fs::create_dir_all(&got).unwrap();
-    let doc = seed_doc();
-    std::fs::write(
-        got.join("党建.xlsx"),
-        jixiao::render::xlsx::workbook(&doc).unwrap(),
-    )
-    .unwrap();
-    let mut wrong = doc.clone();
-    wrong.budget.fiscal_funds = Some(Decimal::new(104_780, 2));
-    std::fs::write(
-        got.join("坏.xlsx"),
-        jixiao::render::xlsx::workbook(&wrong).unwrap(),
-    )
-    .unwrap();
+    received_workbooks(dir.path());
     let (_, _, stderr) = run(dir.path(), &["check", "收到的"]);
     let (code, v) = check_json(dir.path(), &["收到的"]);
     assert_eq!(code, 1);

@@ -163,3 +163,25 @@ pub fn jixiao_in(dir: &Path) -> assert_cmd::Command {
     c.current_dir(dir);
     c
 }
+
+/// `dir/收到的/`, as the finance bureau receives it: the seed's workbook
+/// (`党建.xlsx`) and one whose 财政拨款 is 1,047.80, off balance at D6
+/// (`坏.xlsx`).
+pub fn received_workbooks(dir: &Path) -> PathBuf {
+    let got = dir.join("收到的");
+    std::fs::create_dir_all(&got).unwrap();
+    let doc = seed_doc();
+    std::fs::write(
+        got.join("党建.xlsx"),
+        jixiao::render::xlsx::workbook(&doc).unwrap(),
+    )
+    .unwrap();
+    let mut wrong = doc;
+    wrong.budget.fiscal_funds = Some(rust_decimal::Decimal::new(104_780, 2));
+    std::fs::write(
+        got.join("坏.xlsx"),
+        jixiao::render::xlsx::workbook(&wrong).unwrap(),
+    )
+    .unwrap();
+    got
+}
