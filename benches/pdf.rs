@@ -29,6 +29,7 @@ fn peak_rss_mb() -> Option<f64> {
 }
 
 fn main() {
+    jixiao::memory::small_pages();
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let seed = root.join("data/2024/党建工作办公室.toml");
     let doc = jixiao::model::load(&std::fs::read(&seed).unwrap())

@@ -8,7 +8,8 @@
 //! a data file into a [`model::Document`]). Beside them: [`diagnostic`]
 //! prints what went wrong, [`files`] finds inputs and writes outputs
 //! atomically, [`names`] makes file and sheet names from data, [`state`]
-//! remembers what a batch wrote so the next one renders only what changed.
+//! remembers what a batch wrote so the next one renders only what changed,
+//! [`memory`] sets how the process takes memory from the system.
 
 pub mod batch;
 pub mod cli;
@@ -17,6 +18,7 @@ pub mod diagnostic;
 pub mod files;
 pub mod import;
 pub mod layout;
+pub mod memory;
 pub mod model;
 pub mod names;
 pub mod render;

@@ -9,6 +9,7 @@ use std::process::ExitCode;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    jixiao::memory::small_pages();
     let cli = jixiao::cli::parse();
     match jixiao::cmd::run(cli) {
         Ok(code) => code,
