@@ -9,7 +9,7 @@
 use anyhow::Result;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
-use rust_xlsxwriter::{DocProperties, Formula, Workbook, utility::column_number_to_name};
+use rust_xlsxwriter::{DocProperties, Formula, utility::column_number_to_name};
 
 use super::{Formats, fitting_px, print_on_a4, text_height};
 use crate::layout::measure::{BODY_PT, TITLE_PT};
@@ -127,7 +127,7 @@ fn row_of(entry: &Entry<'_>, columns: usize) -> Vec<Value> {
 
 /// The town's workbook for `year`: 汇总, then a sheet per department.
 pub fn workbook(year: i32, town: &str, entries: &[Entry<'_>]) -> Result<Vec<u8>> {
-    let mut wb = Workbook::new();
+    let mut wb = super::new_workbook();
     let mut props = DocProperties::new()
         .set_title(format!("{year}年{town}{}汇总", labels::TITLE))
         .set_author(town);
