@@ -19,6 +19,7 @@ pub fn check(root: &Spanned<DeTable<'_>>, schema: &Value) -> Vec<Diagnostic> {
     let mut walker = Walker {
         defs,
         diagnostics: Vec::new(),
+        probe: false,
     };
     walker.table(root.get_ref(), root.span(), schema, &Field::root());
     walker.diagnostics
@@ -27,6 +28,9 @@ pub fn check(root: &Spanned<DeTable<'_>>, schema: &Value) -> Vec<Diagnostic> {
 struct Walker<'s> {
     defs: &'s Map<String, Value>,
     diagnostics: Vec<Diagnostic>,
+    /// Only trying an `anyOf` branch: a value of the wrong type fails it
+    /// without a message (messages name the field, which walks the schema).
+    probe: bool,
 }
 
 /// What a TOML value is, in the words a clerk knows.
@@ -93,6 +97,9 @@ impl<'s> Walker<'s> {
             _ => return true,
         };
         if !types.iter().any(|t| type_matches(t, v.get_ref())) {
+            if self.probe {
+                return false;
+            }
             let expected: Vec<&str> = types
                 .iter()
                 .filter(|t| **t != "null")
@@ -129,26 +136,26 @@ impl<'s> Walker<'s> {
         branches: &'s [Value],
         path: &Field,
     ) -> bool {
-        let mut tried = Vec::new();
         for b in branches {
             let mut probe = Walker {
                 defs: self.defs,
                 diagnostics: Vec::new(),
+                probe: true,
             };
             if probe.value(v, b, path) {
                 return true;
             }
-            tried.push(probe.diagnostics);
         }
         // A single non-null branch (an `Option<T>`): its own message is best.
-        let real: Vec<_> = branches
+        let real: Vec<&Value> = branches
             .iter()
-            .zip(tried)
-            .filter(|(b, _)| resolve(b, self.defs).get("type") != Some(&Value::from("null")))
+            .filter(|b| resolve(b, self.defs).get("type") != Some(&Value::from("null")))
             .collect();
-        if real.len() == 1 {
-            let (_, diags) = real.into_iter().next().unwrap_or_default();
-            self.diagnostics.extend(diags);
+        if let [only] = real[..] {
+            self.value(v, only, path);
+            return false;
+        }
+        if self.probe {
             return false;
         }
         let what = s

@@ -292,7 +292,8 @@ impl Rules<'_> {
     /// Reads an amount exactly from its literal text; `None` for a blank.
     fn amount(&mut self, a: &Spanned<Amount>, field: &Field) -> Option<Decimal> {
         let span = a.span();
-        let name = field.name();
+        // The field's name only for a message: it walks the schema.
+        let name = || field.name();
         let literal = match a.get_ref() {
             Amount::Text(s) if s.trim().is_empty() => return None,
             Amount::Text(s) => s.trim().replace([',', '，'], ""),
@@ -311,7 +312,7 @@ impl Rules<'_> {
         if literal.contains(['e', 'E']) || literal.contains("inf") || literal.contains("nan") {
             self.push(
                 bad(
-                    format!("“{name}”请写成普通的小数，这里写的是 {literal}"),
+                    format!("“{}”请写成普通的小数，这里写的是 {literal}", name()),
                     "不要用科学计数法",
                 )
                 .note("例如 1046.80"),
@@ -321,7 +322,7 @@ impl Rules<'_> {
         let Ok(d) = Decimal::from_str(literal.trim_start_matches('+')) else {
             self.push(
                 bad(
-                    format!("“{name}”不是有效的金额：{literal}"),
+                    format!("“{}”不是有效的金额：{literal}", name()),
                     "应为金额，如 1046.80",
                 )
                 .note("金额写数字，如 1046.80；留空写 \"\""),
@@ -330,13 +331,13 @@ impl Rules<'_> {
         };
         if d.is_sign_negative() && !d.is_zero() {
             self.push(bad(
-                format!("“{name}”不能为负数，这里写的是 {literal}"),
+                format!("“{}”不能为负数，这里写的是 {literal}", name()),
                 "金额不能为负",
             ));
         }
         if d.scale() > 2 {
             self.push(bad(
-                format!("“{name}”最多两位小数，这里写的是 {literal}"),
+                format!("“{}”最多两位小数，这里写的是 {literal}", name()),
                 "最多两位小数",
             ));
         }
