@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 use sha2::Digest as _;
 
 use crate::batch::{Job, Known, Options, Report, Status};
+use crate::render::merge::Binding;
 
 /// The state file, in the output folder. Hidden, so a walk of the folder
 /// (`jixiao check out`) passes it by; not `.jixiao-…`, the temp files'
@@ -34,7 +35,7 @@ pub const FILE: &str = ".jixiao.state.json";
 const LOCK: &str = ".jixiao.state.lock";
 
 /// The layout of [`FILE`]; a file of another layout is ignored.
-const LAYOUT: u32 = 1;
+const LAYOUT: u32 = 2;
 
 /// SHA-256 of `bytes`, in hex.
 pub fn digest(bytes: &[u8]) -> String {
@@ -206,6 +207,9 @@ pub struct Combined {
     /// Digest of what it was made from (see [`parts`]).
     parts: String,
     sha256: String,
+    /// A volume's binding, to copy its unchanged parts next time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    binding: Option<Binding>,
 }
 
 /// Whether the file at `path` holds exactly the bytes with this digest.
@@ -264,6 +268,13 @@ impl State {
         self.combined
             .get(&key(out, path))
             .is_some_and(|c| c.parts == parts && holds(path, &c.sha256))
+    }
+
+    /// How the town output `path` was bound when last written, and the
+    /// digest of the bytes written then.
+    pub fn binding(&self, out: &Path, path: &Path) -> Option<(&Binding, &str)> {
+        let c = self.combined.get(&key(out, path))?;
+        Some((c.binding.as_ref()?, c.sha256.as_str()))
     }
 
     /// Departments recorded here whose data file is gone, and which are
@@ -426,9 +437,22 @@ pub struct Update {
 }
 
 impl Update {
-    pub fn combined(&mut self, out: &Path, path: &Path, parts: String, sha256: String) {
-        self.set_combined
-            .push((key(out, path), Combined { parts, sha256 }));
+    pub fn combined(
+        &mut self,
+        out: &Path,
+        path: &Path,
+        parts: String,
+        sha256: String,
+        binding: Option<Binding>,
+    ) {
+        self.set_combined.push((
+            key(out, path),
+            Combined {
+                parts,
+                sha256,
+                binding,
+            },
+        ));
     }
 
     pub fn is_empty(&self) -> bool {
@@ -493,6 +517,7 @@ mod tests {
             Combined {
                 parts: "p".into(),
                 sha256: "s".into(),
+                binding: None,
             },
         ));
         save(dir.path(), update).unwrap();

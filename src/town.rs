@@ -15,7 +15,7 @@ use crate::batch::{Options, Report};
 use crate::files;
 use crate::names;
 use crate::render::date::DocDate;
-use crate::render::merge;
+use crate::render::merge::{self, Binding};
 use crate::render::pdf::{Typesetter, volume_title};
 use crate::render::xlsx::summary::{self, Entry};
 
@@ -68,48 +68,51 @@ pub fn groups<'a>(reports: &'a [Report], out: &Path) -> Vec<Group<'a>> {
     groups
 }
 
-/// Writes the combined outputs of every (town, year) in `reports`; one
-/// result per file it tried to write.
-pub fn write(
-    reports: &[Report],
-    out: &Path,
-    ts: &Typesetter,
-    opts: &Options,
-    pdf: bool,
-    xlsx: bool,
-) -> Vec<anyhow::Result<PathBuf>> {
-    groups(reports, out)
-        .iter()
-        .flat_map(|g| {
-            write_group(
-                g,
-                ts,
-                opts,
-                xlsx && opts.format.xlsx(),
-                pdf && opts.format.pdf(),
-            )
-        })
-        .map(|(path, result)| result.map(|_| path))
-        .collect()
+/// A town output as written: the SHA-256 of its bytes and, for a volume,
+/// how it was bound.
+pub struct Written {
+    pub sha256: String,
+    pub binding: Option<Binding>,
+}
+
+/// The town's last volume as a batch recorded it: how it was bound, and
+/// the digest of the bytes written then.
+#[derive(Clone, Copy)]
+pub struct LastVolume<'a> {
+    pub binding: &'a Binding,
+    pub sha256: &'a str,
+}
+
+/// What to make of one town.
+pub struct Asked<'a> {
+    pub workbook: bool,
+    pub volume: bool,
+    /// The last volume, to copy its unchanged parts from.
+    pub last: Option<LastVolume<'a>>,
+    /// The batch's recipe (`state::recipe`): what, besides its entries,
+    /// the contents pages are made from.
+    pub recipe: &'a str,
 }
 
 /// Writes one town's workbook and volume, as asked: for each file it
-/// tried to write, the SHA-256 of the bytes written, or why it failed.
-/// Every member's form must be loaded for the workbook.
+/// tried to write, what was written, or why it failed. Every member's form
+/// must be loaded for the workbook.
 pub fn write_group(
     g: &Group<'_>,
     ts: &Typesetter,
     opts: &Options,
-    workbook: bool,
-    volume_too: bool,
-) -> Vec<(PathBuf, anyhow::Result<String>)> {
-    let written = |bytes: Vec<u8>, path: &Path| {
-        files::write_atomic(path, &bytes).map(|()| crate::state::digest(&bytes))
+    asked: &Asked<'_>,
+) -> Vec<(PathBuf, anyhow::Result<Written>)> {
+    let written = |bytes: Vec<u8>, path: &Path, binding: Option<Binding>| {
+        files::write_atomic(path, &bytes).map(|()| Written {
+            sha256: crate::state::digest(&bytes),
+            binding,
+        })
     };
     // The workbook is made on its own thread while the volume is bound:
     // both only read the departments' results.
     let (book, bound) = std::thread::scope(|scope| {
-        let book = workbook.then(|| {
+        let book = asked.workbook.then(|| {
             scope.spawn(|| {
                 let mut entries: Vec<Entry<'_>> = Vec::new();
                 for r in &g.members {
@@ -132,12 +135,12 @@ pub fn write_group(
                     }
                 }));
                 summary::workbook(g.year, &g.town, &entries)
-                    .and_then(|bytes| written(bytes, &g.workbook))
+                    .and_then(|bytes| written(bytes, &g.workbook, None))
             })
         });
-        let bound = volume_too.then(|| {
-            volume(g.year, &g.town, &g.members, ts, opts)
-                .and_then(|bytes| written(bytes, &g.volume))
+        let bound = asked.volume.then(|| {
+            volume(g, ts, opts, asked)
+                .and_then(|(bytes, binding)| written(bytes, &g.volume, Some(binding)))
         });
         let book = book.map(|handle| {
             handle
@@ -161,67 +164,132 @@ pub fn failed_why(r: &Report) -> String {
 }
 
 /// The 合订本: contents pages, then each department's PDF as written, each
-/// with a bookmark; page numbers in the contents count volume pages.
+/// with a bookmark; page numbers in the contents count volume pages. Parts
+/// the last volume holds unchanged are copied from it.
 fn volume(
-    year: i32,
-    town: &str,
-    members: &[&Report],
+    g: &Group<'_>,
     ts: &Typesetter,
     opts: &Options,
-) -> anyhow::Result<Vec<u8>> {
-    let mut parts: Vec<(String, Vec<u8>, usize)> = Vec::new();
-    for r in members {
-        let Some(pdf) = r
+    asked: &Asked<'_>,
+) -> anyhow::Result<(Vec<u8>, Binding)> {
+    let (year, town) = (g.year, g.town.as_str());
+    // The last volume counts only if it is still the file written then.
+    let last_bytes = asked.last.and_then(|l| {
+        std::fs::read(&g.volume)
+            .ok()
+            .filter(|bytes| crate::state::digest(bytes) == l.sha256)
+            .map(|bytes| (bytes, l.binding))
+    });
+    // Each member's PDF, known by its digest: the batch took it when it
+    // wrote or checked the file; otherwise it is read here.
+    struct Member {
+        name: String,
+        pages: usize,
+        key: String,
+        path: PathBuf,
+        bytes: Option<Vec<u8>>,
+    }
+    let mut members: Vec<Member> = Vec::new();
+    for r in &g.members {
+        let Some((i, pdf)) = r
             .outputs
             .iter()
-            .find(|p| p.extension().is_some_and(|e| e == "pdf"))
+            .enumerate()
+            .find(|(_, p)| p.extension().is_some_and(|e| e == "pdf"))
         else {
             continue;
         };
-        let bytes = std::fs::read(pdf).with_context(|| format!("无法读取“{}”", pdf.display()))?;
-        parts.push((r.name(), bytes, r.pages));
+        let (key, bytes) = match r.digests.get(i) {
+            Some(d) => (d.clone(), None),
+            None => {
+                let bytes =
+                    std::fs::read(pdf).with_context(|| format!("无法读取“{}”", pdf.display()))?;
+                (crate::state::digest(&bytes), Some(bytes))
+            }
+        };
+        members.push(Member {
+            name: r.name(),
+            pages: r.pages,
+            key,
+            path: pdf.clone(),
+            bytes,
+        });
     }
     let entries = |contents_pages: usize| -> Vec<(String, usize)> {
         let mut page = contents_pages + 1;
-        parts
+        members
             .iter()
-            .map(|(name, _, pages)| {
-                let e = (name.clone(), page);
-                page += pages;
+            .map(|m| {
+                let e = (m.name.clone(), page);
+                page += m.pages;
                 e
             })
             .collect()
     };
+    // The contents pages are made from the recipe, the settings and the
+    // members' names and page counts: when those are as last time, the
+    // last volume's contents pages are the ones this run would make.
+    let contents_key = {
+        let mut what = format!(
+            "contents\u{0}{}\u{0}{:?}\u{0}{year}\u{0}{town}",
+            asked.recipe, opts.pdf
+        );
+        for m in &members {
+            what.push_str(&format!("\u{0}{}\u{0}{}", m.name, m.pages));
+        }
+        crate::state::digest(what.as_bytes())
+    };
+    let kept = last_bytes
+        .as_ref()
+        .is_some_and(|(_, b)| b.first_key_is(&contents_key));
     let fail = |errs: Vec<crate::diagnostic::Diagnostic>| {
         let text: Vec<String> = errs.iter().map(|e| e.message.clone()).collect();
         anyhow::anyhow!("生成合订本目录失败：{}", text.join("；"))
     };
-    // The contents' own length moves every page number: lay it out once
-    // assuming one page, again if it turned out longer.
-    let mut contents = ts
-        .render_contents(town, year, &entries(1), &opts.pdf)
-        .map_err(fail)?;
-    if contents.pages != 1 {
-        contents = ts
-            .render_contents(town, year, &entries(contents.pages), &opts.pdf)
+    let contents = if kept {
+        None
+    } else {
+        // The contents' own length moves every page number: lay it out
+        // once assuming one page, again if it turned out longer.
+        let mut contents = ts
+            .render_contents(town, year, &entries(1), &opts.pdf)
             .map_err(fail)?;
-    }
-    let mut bound = vec![merge::Part {
-        pdf: &contents.pdf,
+        if contents.pages != 1 {
+            contents = ts
+                .render_contents(town, year, &entries(contents.pages), &opts.pdf)
+                .map_err(fail)?;
+        }
+        Some(contents)
+    };
+    let mut sources = vec![merge::Source {
+        key: contents_key,
+        pdf: contents
+            .as_ref()
+            .map_or(merge::Pdf::Kept, |c| merge::Pdf::Bytes(&c.pdf)),
         bookmark: Some("目录".to_string()),
     }];
-    bound.extend(parts.iter().map(|(name, pdf, _)| merge::Part {
-        pdf,
-        bookmark: Some(name.clone()),
+    sources.extend(members.iter().map(|m| {
+        merge::Source {
+            key: m.key.clone(),
+            pdf: m
+                .bytes
+                .as_deref()
+                .map_or(merge::Pdf::File(&m.path), merge::Pdf::Bytes),
+            bookmark: Some(m.name.clone()),
+        }
     }));
     let date = DocDate::new(year, opts.pdf.source_date_epoch).pdf();
     let title = volume_title(town, year);
+    let last = last_bytes
+        .as_ref()
+        .map(|(bytes, binding)| merge::Last { bytes, binding });
     merge::bind(
-        &bound,
+        &sources,
         &merge::Info {
             title: &title,
             author: town,
             date: &date,
         },
+        last.as_ref(),
     )
 }

@@ -475,15 +475,27 @@ impl TownRun<'_> {
                 if book.is_none() && volume.is_none() {
                     continue;
                 }
-                for (path, result) in
-                    town::write_group(&g, ts, opts, book.is_some(), volume.is_some())
-                {
+                let asked = town::Asked {
+                    workbook: book.is_some(),
+                    volume: volume.is_some(),
+                    last: (!args.force)
+                        .then(|| recorded.binding(out, &g.volume))
+                        .flatten()
+                        .map(|(binding, sha256)| town::LastVolume { binding, sha256 }),
+                    recipe,
+                };
+                for (path, result) in town::write_group(&g, ts, opts, &asked) {
                     let key = state::key(out, &path);
-                    match (&result, plan.get(&path).cloned().flatten()) {
-                        (Ok(sha), Some(parts)) => update.combined(out, &path, parts, sha.clone()),
-                        _ => update.remove_combined.push(key),
+                    match (result, plan.get(&path).cloned().flatten()) {
+                        (Ok(w), Some(parts)) => {
+                            update.combined(out, &path, parts, w.sha256, w.binding);
+                            combined.push((path, Ok(()), false));
+                        }
+                        (result, _) => {
+                            update.remove_combined.push(key);
+                            combined.push((path, result.map(drop), false));
+                        }
                     }
-                    combined.push((path, result.map(drop), false));
                 }
             }
         }

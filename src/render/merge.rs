@@ -9,23 +9,23 @@
 //! department's own PDF stays tagged.
 //!
 //! The volume is written as it is read: a few parts are parsed at a time,
-//! on all cores, and each part's objects go straight to the output with
-//! their numbers shifted past the parts before it. Only the page tree, the
-//! bookmarks and the catalog are made at the end, so memory holds the
-//! output and a handful of parsed parts, never the whole town parsed.
+//! on all cores, and each part's objects go straight to the output,
+//! numbered in a block of its own past the parts before it. Only the page
+//! tree, the bookmarks and the catalog are made at the end, so memory holds
+//! the output and a handful of parsed parts, never the whole town parsed.
+//!
+//! Binding again after one department changed copies every other part's
+//! bytes from the last volume ([`Binding`] says where they are): a part
+//! keeps its object numbers, and so its bytes, as long as the parts before
+//! it keep their blocks.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::io::Write;
+use std::path::Path;
 
 use anyhow::Context;
 use lopdf::{Dictionary, Document, Object, ObjectId, StringFormat, Writer};
-
-/// One part of the volume: its PDF, and its bookmark title (none for the
-/// contents pages).
-pub struct Part<'a> {
-    pub pdf: &'a [u8],
-    pub bookmark: Option<String>,
-}
+use serde::{Deserialize, Serialize};
 
 /// Document information of the volume.
 pub struct Info<'a> {
@@ -131,16 +131,12 @@ fn prepare(pdf: &[u8]) -> anyhow::Result<Prepared> {
 /// The output file as it grows: bytes, and where each object starts.
 struct Out {
     bytes: Vec<u8>,
-    offsets: Vec<Option<usize>>,
+    offsets: BTreeMap<u32, usize>,
 }
 
 impl Out {
     fn object(&mut self, id: u32, obj: &Object) -> anyhow::Result<()> {
-        let i = id as usize;
-        if self.offsets.len() <= i {
-            self.offsets.resize(i + 1, None);
-        }
-        self.offsets[i] = Some(self.bytes.len());
+        self.offsets.insert(id, self.bytes.len());
         writeln!(self.bytes, "{id} 0 obj")?;
         Writer::write_object(&mut self.bytes, obj)?;
         self.bytes.extend_from_slice(b"\nendobj\n");
@@ -152,11 +148,102 @@ impl Out {
 /// few enough that memory holds only a handful.
 const CHUNK: usize = 8;
 
-/// Binds `parts` in order into one PDF.
-pub fn bind(parts: &[Part<'_>], info: &Info<'_>) -> anyhow::Result<Vec<u8>> {
+/// Object numbers are given out to parts in blocks of this many. A part
+/// whose object count changes a little keeps its block, so the parts after
+/// it keep their numbers and their bytes, and binding again can copy them
+/// from the last volume instead of reading their PDFs (see [`Binding`]).
+/// The numbers a part leaves unused are simply absent from the
+/// cross-reference table.
+const BLOCK: u32 = 64;
+
+/// Where each part of a bound volume sits, recorded so that the next
+/// binding can copy the parts that did not change from the last volume's
+/// bytes. A part is copied only when its key and first object number are
+/// the ones recorded, so the volume is byte for byte what binding every
+/// part afresh makes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Binding {
+    parts: Vec<Placed>,
+}
+
+impl Binding {
+    /// Whether a part with this key was bound first, where the contents go.
+    pub fn first_key_is(&self, key: &str) -> bool {
+        self.parts.first().is_some_and(|p| p.key == key)
+    }
+}
+
+/// One part in a bound volume.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Placed {
+    key: String,
+    /// Its first object number; its objects are numbered on from there.
+    first: u32,
+    /// Where its objects' bytes start in the volume.
+    start: usize,
+    /// Each object's start, counted from `start`; the last object ends
+    /// at `len`.
+    offsets: Vec<usize>,
+    len: usize,
+    /// Its pages' object numbers, in order.
+    pages: Vec<u32>,
+}
+
+/// The last volume, to copy unchanged parts from: its bytes (the caller
+/// has checked they are the ones written) and how they were bound.
+pub struct Last<'a> {
+    pub bytes: &'a [u8],
+    pub binding: &'a Binding,
+}
+
+/// One part of the volume: what identifies its bytes (a digest), where
+/// its PDF is, and its bookmark title (none for the contents pages).
+pub struct Source<'a> {
+    pub key: String,
+    pub pdf: Pdf<'a>,
+    pub bookmark: Option<String>,
+}
+
+/// Where a part's PDF is.
+pub enum Pdf<'a> {
+    Bytes(&'a [u8]),
+    /// Read only when the last volume cannot give the part.
+    File(&'a Path),
+    /// Not made: the caller knows the last volume holds it at its place.
+    Kept,
+}
+
+/// Binds `parts` in order into one PDF, copying from `last` each part it
+/// holds with the same key at the same object numbers. Returns the bytes
+/// and how they were bound.
+pub fn bind(
+    parts: &[Source<'_>],
+    info: &Info<'_>,
+    last: Option<&Last<'_>>,
+) -> anyhow::Result<(Vec<u8>, Binding)> {
+    // The last volume's parts by key and place: a part is copied when it
+    // comes to the same place; the others are read, in order (a part's
+    // place needs the object count of every part before it).
+    let recorded: BTreeMap<(&str, u32), &Placed> = last
+        .map(|l| {
+            l.binding
+                .parts
+                .iter()
+                .map(|p| ((p.key.as_str(), p.first), p))
+                .collect()
+        })
+        .unwrap_or_default();
+    let size_hint = parts
+        .iter()
+        .map(|p| match p.pdf {
+            Pdf::Bytes(b) => b.len(),
+            _ => 0,
+        })
+        .sum::<usize>()
+        + last.map_or(0, |l| l.bytes.len());
     let mut out = Out {
-        bytes: Vec::with_capacity(parts.iter().map(|p| p.pdf.len()).sum::<usize>() + 4096),
-        offsets: vec![None],
+        bytes: Vec::with_capacity(size_hint + 4096),
+        offsets: BTreeMap::new(),
     };
     out.bytes
         .extend_from_slice(b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n");
@@ -164,36 +251,46 @@ pub fn bind(parts: &[Part<'_>], info: &Info<'_>) -> anyhow::Result<Vec<u8>> {
     let mut next_id = 2;
     let mut kids: Vec<Object> = Vec::new();
     let mut marks: Vec<(&str, u32)> = Vec::new();
+    let mut binding = Binding::default();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let mut number = 0;
-    for chunk in parts.chunks(CHUNK) {
-        let prepared: Vec<anyhow::Result<Prepared>> = std::thread::scope(|scope| {
-            let per = chunk.len().div_ceil(threads);
-            let handles: Vec<_> = chunk
-                .chunks(per)
-                .map(|group| {
-                    scope.spawn(move || group.iter().map(|p| prepare(p.pdf)).collect::<Vec<_>>())
-                })
-                .collect();
-            handles
-                .into_iter()
-                .zip(chunk.chunks(per))
-                .flat_map(|(h, group)| {
-                    // A part lopdf panicked on fails its group, one error
-                    // per part, so results stay in step with the parts.
-                    h.join().unwrap_or_else(|_| {
-                        group
-                            .iter()
-                            .map(|_| Err(anyhow::anyhow!("读取 PDF 时出错")))
-                            .collect()
-                    })
-                })
-                .collect()
-        });
-        for (part, prepared) in chunk.iter().zip(prepared) {
-            number += 1;
-            let prepared = prepared.with_context(|| format!("无法读取第 {number} 份 PDF"))?;
-            let shift = next_id - 1;
+    let mut k = 0;
+    while k < parts.len() {
+        // Copy what the last volume holds at this place.
+        if let (Some(last), Some(placed)) = (last, recorded.get(&(parts[k].key.as_str(), next_id)))
+        {
+            let bytes = last
+                .bytes
+                .get(placed.start..placed.start + placed.len)
+                .with_context(|| format!("上次的合订本比记录的短（第 {} 份）", k + 1))?;
+            let start = out.bytes.len();
+            out.bytes.extend_from_slice(bytes);
+            for (n, at) in (placed.first..).zip(&placed.offsets) {
+                out.offsets.insert(n, start + at);
+            }
+            let count = placed.offsets.len() as u32;
+            place(&mut binding, (*placed).clone(), start);
+            finish_part(&parts[k], &placed.pages, &mut kids, &mut marks);
+            next_id += count.div_ceil(BLOCK).max(1) * BLOCK;
+            k += 1;
+            continue;
+        }
+        // Read the parts from here up to the next one the last volume
+        // could give (at most a chunk), on all cores.
+        let mut end = k + 1;
+        while end < parts.len()
+            && end - k < CHUNK
+            && !recorded.keys().any(|(key, _)| *key == parts[end].key)
+        {
+            end += 1;
+        }
+        let chunk = &parts[k..end];
+        let prepared = prepare_all(chunk, threads);
+        for (i, (part, prepared)) in chunk.iter().zip(prepared).enumerate() {
+            let prepared = prepared.with_context(|| format!("无法读取第 {} 份 PDF", k + i + 1))?;
+            let first = next_id;
+            let shift = first - 1;
+            let start = out.bytes.len();
+            let mut offsets = Vec::with_capacity(prepared.objects.len());
             for (n, mut obj) in prepared.objects.into_iter().enumerate() {
                 each_ref(&mut obj, &mut |r| {
                     if let Object::Reference(id) = r {
@@ -205,17 +302,29 @@ pub fn bind(parts: &[Part<'_>], info: &Info<'_>) -> anyhow::Result<Vec<u8>> {
                 {
                     d.set("Parent", (pages_id, 0));
                 }
-                out.object(n as u32 + 1 + shift, &obj)?;
+                offsets.push(out.bytes.len() - start);
+                out.object(n as u32 + first, &obj)?;
             }
-            let part_pages: Vec<u32> = prepared.pages.iter().map(|p| p + shift).collect();
-            if let (Some(title), Some(&first)) = (&part.bookmark, part_pages.first()) {
-                marks.push((title, first));
-            }
-            kids.extend(part_pages.iter().map(|&p| Object::Reference((p, 0))));
-            next_id = out.offsets.len() as u32;
+            let count = offsets.len() as u32;
+            let pages: Vec<u32> = prepared.pages.iter().map(|p| p + shift).collect();
+            finish_part(part, &pages, &mut kids, &mut marks);
+            let len = out.bytes.len() - start;
+            place(
+                &mut binding,
+                Placed {
+                    key: part.key.clone(),
+                    first,
+                    start,
+                    offsets,
+                    len,
+                    pages,
+                },
+                start,
+            );
+            next_id += count.div_ceil(BLOCK).max(1) * BLOCK;
         }
+        k = end;
     }
-
     let count = kids.len() as i64;
     let mut pages = Dictionary::new();
     pages.set("Type", Object::Name(b"Pages".to_vec()));
@@ -280,18 +389,78 @@ pub fn bind(parts: &[Part<'_>], info: &Info<'_>) -> anyhow::Result<Vec<u8>> {
     meta.set("ModDate", Object::string_literal(info.date));
     out.object(info_id, &Object::Dictionary(meta))?;
 
-    // Cross-reference table: every number is used (a part's objects are
-    // numbered densely), so there are no free entries but object 0.
+    // Cross-reference table: a subsection for each run of numbers in use
+    // (the numbers a part's block leaves unused are not listed).
     let xref = out.bytes.len();
-    let size = out.offsets.len();
-    write!(out.bytes, "xref\n0 {size}\n0000000000 65535 f\r\n")?;
-    for (id, at) in out.offsets.iter().enumerate().skip(1) {
-        let at = at.with_context(|| format!("合订本缺少第 {id} 号对象"))?;
-        write!(out.bytes, "{at:010} 00000 n\r\n")?;
+    let size = info_id + 1;
+    out.bytes
+        .extend_from_slice(b"xref\n0 1\n0000000000 65535 f\r\n");
+    let ids: Vec<(u32, usize)> = out.offsets.iter().map(|(&id, &at)| (id, at)).collect();
+    for run in ids.chunk_by(|a, b| b.0 == a.0 + 1) {
+        writeln!(out.bytes, "{} {}", run[0].0, run.len())?;
+        for (_, at) in run {
+            write!(out.bytes, "{at:010} 00000 n\r\n")?;
+        }
     }
     write!(
         out.bytes,
         "trailer\n<< /Size {size} /Root {catalog_id} 0 R /Info {info_id} 0 R >>\nstartxref\n{xref}\n%%EOF\n"
     )?;
-    Ok(out.bytes)
+    Ok((out.bytes, binding))
+}
+
+/// Records `placed` as bound at `start` of the new volume.
+fn place(binding: &mut Binding, mut placed: Placed, start: usize) {
+    placed.start = start;
+    binding.parts.push(placed);
+}
+
+/// A part's pages join the page tree, its first page gets its bookmark.
+fn finish_part<'a>(
+    part: &'a Source<'_>,
+    pages: &[u32],
+    kids: &mut Vec<Object>,
+    marks: &mut Vec<(&'a str, u32)>,
+) {
+    if let (Some(title), Some(&first)) = (&part.bookmark, pages.first()) {
+        marks.push((title, first));
+    }
+    kids.extend(pages.iter().map(|&p| Object::Reference((p, 0))));
+}
+
+/// Reads `chunk`'s PDFs on up to `threads` threads, results in order.
+fn prepare_all(chunk: &[Source<'_>], threads: usize) -> Vec<anyhow::Result<Prepared>> {
+    let read = |p: &Source<'_>| match p.pdf {
+        Pdf::Bytes(pdf) => prepare(pdf),
+        Pdf::File(path) => std::fs::read(path)
+            .with_context(|| format!("无法读取“{}”", path.display()))
+            .and_then(|pdf| prepare(&pdf)),
+        Pdf::Kept => Err(anyhow::anyhow!(
+            "上次的合订本里没有这一份，也没有给出它的 PDF"
+        )),
+    };
+    if chunk.len() == 1 {
+        return vec![read(&chunk[0])];
+    }
+    std::thread::scope(|scope| {
+        let per = chunk.len().div_ceil(threads);
+        let handles: Vec<_> = chunk
+            .chunks(per)
+            .map(|group| scope.spawn(move || group.iter().map(read).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .zip(chunk.chunks(per))
+            .flat_map(|(h, group)| {
+                // A part lopdf panicked on fails its group, one error
+                // per part, so results stay in step with the parts.
+                h.join().unwrap_or_else(|_| {
+                    group
+                        .iter()
+                        .map(|_| Err(anyhow::anyhow!("读取 PDF 时出错")))
+                        .collect()
+                })
+            })
+            .collect()
+    })
 }

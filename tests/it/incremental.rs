@@ -126,6 +126,69 @@ fn an_edited_department_alone_is_rendered_again_and_the_town_outputs_follow() {
     assert!(pdf_text(&t.path().join(VOLUME), false).contains("按时拨付补助经费"));
 }
 
+/// The volume bound again from the last one is, byte for byte, the volume
+/// a batch into an empty folder binds: after a small edit, after an edit
+/// that adds many pages (so the parts after it move), and after a
+/// department is removed.
+#[test]
+fn a_volume_bound_again_is_the_volume_a_fresh_batch_binds() {
+    let t = town(4);
+    let fresh = |n: usize| {
+        let dir = format!("fresh{n}");
+        let _ = std::fs::remove_dir_all(t.path().join(&dir));
+        batch(t.path(), &["-o", &dir], 0);
+        read(t.path(), &format!("{dir}/2024年大朗镇合订本.pdf"))
+    };
+    batch(t.path(), &[], 0);
+
+    let small = department("第1办公室").replace("按时拨付村(社区)办公经费补助", "按时拨付补助经费");
+    std::fs::write(t.path().join("data/2024/部门1.toml"), small).unwrap();
+    assert_counts(&batch(t.path(), &[], 0), 4, 1, 3);
+    assert!(read(t.path(), VOLUME) == fresh(1), "after a small edit");
+
+    // Every task's target a few thousand characters longer: tens of pages
+    // more, more objects than the part's block holds.
+    let long = "按时拨付村(社区)办公经费补助，".repeat(200);
+    let big = department("第1办公室").replace("target = \"", &format!("target = \"{long}"));
+    std::fs::write(t.path().join("data/2024/部门1.toml"), big).unwrap();
+    assert_counts(&batch(t.path(), &[], 0), 4, 1, 3);
+    assert!(pages(&t.path().join("out/2024/部门1.pdf")) > 20);
+    assert!(
+        read(t.path(), VOLUME) == fresh(2),
+        "after many pages were added"
+    );
+
+    std::fs::remove_file(t.path().join("data/2024/部门2.toml")).unwrap();
+    batch(t.path(), &[], 0);
+    assert!(
+        read(t.path(), VOLUME) == fresh(3),
+        "after a department was removed"
+    );
+    assert!(
+        pdf_text(&t.path().join(VOLUME), false).contains("按时拨付村(社区)办公经费补助，按时拨付")
+    );
+}
+
+/// A volume someone changed by hand is never copied from: the next
+/// volume is still the one a fresh batch binds.
+#[test]
+fn a_volume_changed_by_hand_is_not_copied_from() {
+    let t = town(3);
+    batch(t.path(), &[], 0);
+    let volume = t.path().join(VOLUME);
+    let mut bytes = std::fs::read(&volume).unwrap();
+    // Same length, one department's text changed: only its digest tells.
+    let at = bytes.len() / 2;
+    bytes[at..at + 8].copy_from_slice(b"XXXXXXXX");
+    std::fs::write(&volume, &bytes).unwrap();
+    let edited =
+        department("第0办公室").replace("按时拨付村(社区)办公经费补助", "按时拨付补助经费");
+    std::fs::write(t.path().join("data/2024/部门0.toml"), edited).unwrap();
+    batch(t.path(), &[], 0);
+    batch(t.path(), &["-o", "fresh"], 0);
+    assert!(read(t.path(), VOLUME) == read(t.path(), "fresh/2024年大朗镇合订本.pdf"));
+}
+
 #[test]
 fn a_changed_template_folder_renders_everything() {
     let t = town(2);
