@@ -150,12 +150,18 @@ pub fn add_sheet(wb: &mut Workbook, doc: &Document, sheet_name: &str) -> Result<
     {
         bail!("工作表名称“{sheet_name}”已被使用，同一工作簿中不能重复");
     }
+    wb.push_worksheet(form_sheet(doc, sheet_name)?);
+    Ok(())
+}
+
+/// One department's form as a worksheet named `sheet_name`, apart from
+/// any workbook (so a town's sheets can be drawn on several threads).
+pub fn form_sheet(doc: &Document, sheet_name: &str) -> Result<Worksheet> {
     let mut ws = Worksheet::new();
     ws.set_name(sheet_name)
         .with_context(|| format!("工作表名称“{sheet_name}”不符合 Excel 的要求"))?;
     draw(&mut ws, &Grid::new(doc))?;
-    wb.push_worksheet(ws);
-    Ok(())
+    Ok(ws)
 }
 
 /// The formats, made once per sheet.

@@ -9,7 +9,7 @@
 use anyhow::Result;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
-use rust_xlsxwriter::{DocProperties, Formula, utility::column_number_to_name};
+use rust_xlsxwriter::{DocProperties, Formula, Worksheet, utility::column_number_to_name};
 
 use super::{Formats, fitting_px, print_on_a4, text_height};
 use crate::layout::measure::{BODY_PT, TITLE_PT};
@@ -252,12 +252,42 @@ pub fn workbook(year: i32, town: &str, entries: &[Entry<'_>]) -> Result<Vec<u8>>
     sheet.set_repeat_rows(HEADER_ROW, HEADER_ROW)?;
     sheet.set_print_area(TITLE_ROW, 0, row, last_col)?;
 
+    // The departments' sheets: named in order, drawn on every core, added
+    // in order.
     let mut used: Vec<String> = vec![SHEET.into()];
+    let mut forms: Vec<(&Document, String)> = Vec::new();
     for e in entries {
         let Entry::Done { doc, .. } = e else { continue };
         let name = names::unique_sheet_name(&names::sheet_name(&doc.department), &used);
         used.push(name.clone());
-        super::add_sheet(&mut wb, doc, &name)?;
+        forms.push((doc, name));
+    }
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let per = forms.len().div_ceil(threads).max(1);
+    let sheets: Vec<Result<Vec<Worksheet>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = forms
+            .chunks(per)
+            .map(|chunk| {
+                scope.spawn(move || {
+                    chunk
+                        .iter()
+                        .map(|(doc, name)| super::form_sheet(doc, name))
+                        .collect::<Result<Vec<_>>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(anyhow::anyhow!("生成汇总工作簿时出现内部错误")))
+            })
+            .collect()
+    });
+    for chunk in sheets {
+        for ws in chunk? {
+            wb.push_worksheet(ws);
+        }
     }
     Ok(wb.save_to_buffer()?)
 }
