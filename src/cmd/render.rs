@@ -258,23 +258,48 @@ pub fn run(args: &BatchArgs) -> anyhow::Result<ExitCode> {
         });
     let total = to_render.len();
     let mut done = 0;
-    let rendered = match &ts {
-        Some(ts) => batch::run(&to_render, ts, &opts, threads, &stop, |r| {
-            done += 1;
-            match &bar {
-                Some(bar) => {
-                    bar.set_message(r.name());
-                    bar.inc(1);
+    // The town's workbook holds every member's form: when departments are
+    // rendered again, the workbook will most likely be made again too, so
+    // the forms of the current ones are read on the side meanwhile.
+    let preload = args.shard.is_none()
+        && !args.no_town_xlsx
+        && opts.format.xlsx()
+        && !to_render.is_empty()
+        && to_render.len() < jobs.len();
+    let (rendered, preloaded) = std::thread::scope(|scope| {
+        let preloaded = preload.then(|| {
+            scope.spawn(|| {
+                checked
+                    .iter()
+                    .map(|(_, current)| {
+                        let r = current.as_ref()?;
+                        crate::model::load_file(&r.input, args.make.strict).document
+                    })
+                    .collect::<Vec<_>>()
+            })
+        });
+        let rendered = match &ts {
+            Some(ts) => batch::run(&to_render, ts, &opts, threads, &stop, |r| {
+                done += 1;
+                match &bar {
+                    Some(bar) => {
+                        bar.set_message(r.name());
+                        bar.inc(1);
+                    }
+                    None if !args.quiet => {
+                        let mark = if r.status.ok() { "✓" } else { "✗" };
+                        err!("[{done}/{total}] {mark} {}", r.input.display());
+                    }
+                    None => {}
                 }
-                None if !args.quiet => {
-                    let mark = if r.status.ok() { "✓" } else { "✗" };
-                    err!("[{done}/{total}] {mark} {}", r.input.display());
-                }
-                None => {}
-            }
-        }),
-        None => Vec::new(),
-    };
+            }),
+            None => Vec::new(),
+        };
+        // A form that no longer loads is left for the town run to report.
+        let preloaded = preloaded.and_then(|h| h.join().ok()).unwrap_or_default();
+        (rendered, preloaded)
+    });
+    let mut preloaded = preloaded.into_iter();
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
@@ -283,11 +308,16 @@ pub fn run(args: &BatchArgs) -> anyhow::Result<ExitCode> {
     let mut reports: Vec<Report> = Vec::with_capacity(jobs.len());
     for (job, (digest, current)) in jobs.iter().zip(checked) {
         data.push(digest);
-        reports.push(current.unwrap_or_else(|| {
-            rendered
+        let document = preloaded.next().flatten();
+        reports.push(match current {
+            Some(mut r) => {
+                r.document = document;
+                r
+            }
+            None => rendered
                 .next()
-                .unwrap_or_else(|| Report::new(&job.input, batch::Status::Skipped))
-        }));
+                .unwrap_or_else(|| Report::new(&job.input, batch::Status::Skipped)),
+        });
     }
 
     // What the state will say of each department, then the town's outputs.
