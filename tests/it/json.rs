@@ -77,6 +77,16 @@ fn str_of<'v>(v: &'v Value, key: &str) -> &'v str {
     v[key].as_str().unwrap_or_default()
 }
 
+/// Each form of a check document: its file and whether it passed.
+fn form_results(v: &Value) -> Vec<(&str, bool)> {
+    v["forms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (str_of(f, "file"), f["ok"].as_bool().unwrap()))
+        .collect()
+}
+
 #[test]
 fn a_valid_form_checks_clean_with_an_empty_list_and_exit_0() {
     let (code, v) = check_json(&root(), &["data/2024/党建工作办公室.toml"]);
@@ -196,14 +206,8 @@ fn a_workbook_mistake_is_at_its_cell() {
             .contains("财政拨款 1,047.80"),
         "{d:#}"
     );
-    let forms: Vec<(&str, bool)> = v["forms"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| (str_of(f, "file"), f["ok"].as_bool().unwrap()))
-        .collect();
     assert_eq!(
-        forms,
+        form_results(&v),
         [("收到的/党建.xlsx", true), ("收到的/坏.xlsx", false)]
     );
 }
@@ -219,14 +223,8 @@ fn files_that_cannot_be_read_are_in_the_same_document() {
     let (human, _, _) = run(dir.path(), &["check", "没有.toml", "好.toml", "坏.xlsx"]);
     let (code, v) = check_json(dir.path(), &["没有.toml", "好.toml", "坏.xlsx"]);
     assert_eq!((code, human), (1, 1));
-    let forms: Vec<(&str, bool)> = v["forms"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| (str_of(f, "file"), f["ok"].as_bool().unwrap()))
-        .collect();
     assert_eq!(
-        forms,
+        form_results(&v),
         // The missing path first, then the files found, by path.
         [("没有.toml", false), ("坏.xlsx", false), ("好.toml", true)]
     );
