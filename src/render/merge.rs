@@ -267,10 +267,12 @@ pub fn bind(
             for (n, at) in (placed.first..).zip(&placed.offsets) {
                 out.offsets.insert(n, start + at);
             }
-            let count = placed.offsets.len() as u32;
-            place(&mut binding, (*placed).clone(), start);
             finish_part(&parts[k], &placed.pages, &mut kids, &mut marks);
-            next_id += count.div_ceil(BLOCK).max(1) * BLOCK;
+            next_id += block(placed.offsets.len());
+            binding.parts.push(Placed {
+                start,
+                ..(*placed).clone()
+            });
             k += 1;
             continue;
         }
@@ -305,23 +307,17 @@ pub fn bind(
                 offsets.push(out.bytes.len() - start);
                 out.object(n as u32 + first, &obj)?;
             }
-            let count = offsets.len() as u32;
             let pages: Vec<u32> = prepared.pages.iter().map(|p| p + shift).collect();
             finish_part(part, &pages, &mut kids, &mut marks);
-            let len = out.bytes.len() - start;
-            place(
-                &mut binding,
-                Placed {
-                    key: part.key.clone(),
-                    first,
-                    start,
-                    offsets,
-                    len,
-                    pages,
-                },
+            next_id += block(offsets.len());
+            binding.parts.push(Placed {
+                key: part.key.clone(),
+                first,
                 start,
-            );
-            next_id += count.div_ceil(BLOCK).max(1) * BLOCK;
+                len: out.bytes.len() - start,
+                offsets,
+                pages,
+            });
         }
         k = end;
     }
@@ -409,10 +405,10 @@ pub fn bind(
     Ok((out.bytes, binding))
 }
 
-/// Records `placed` as bound at `start` of the new volume.
-fn place(binding: &mut Binding, mut placed: Placed, start: usize) {
-    placed.start = start;
-    binding.parts.push(placed);
+/// The object numbers a part of `count` objects takes: whole blocks, at
+/// least one.
+fn block(count: usize) -> u32 {
+    (count as u32).div_ceil(BLOCK).max(1) * BLOCK
 }
 
 /// A part's pages join the page tree, its first page gets its bookmark.
