@@ -105,9 +105,9 @@ const MAX_ROW_PT: f64 = 409.0;
 const MAX_CELL_CHARS: usize = 32_767;
 
 /// An empty workbook as jixiao saves them. Its parts are compressed at
-/// deflate's level 3, not the default 6: compression was most of the time
-/// spent saving a town's workbook of a hundred sheets, and level 3 takes
-/// about half of it for files a fifth larger. Level 1 would double them.
+/// deflate's level 3, not the default 6: compression was the largest part
+/// of saving a town's workbook of a hundred sheets, and level 3 is faster
+/// for files somewhat larger (level 1 would make them much larger).
 pub fn new_workbook() -> Workbook {
     let mut wb = Workbook::new();
     wb.set_zip_compression_level(3);
