@@ -34,8 +34,17 @@ pub(super) fn options(make: &MakeArgs) -> Options {
         pdf,
         pictures,
     } = make;
+    let format = FormatArg::combine(format);
+    // `--pages` picks the pages of the pictures: without a picture format
+    // it would do nothing, and the clerk who typed it would wait for
+    // pictures that never come.
+    if pictures.pages.is_some() && format.pictures().next().is_none() {
+        err!(
+            "提示：--pages 只选择图片的页，这次没有生成图片；要图片请加 --format png 或 --format svg"
+        );
+    }
     Options {
-        format: FormatArg::combine(format),
+        format,
         strict: *strict,
         pdf: PdfSettings {
             standard: pdf.pdf_standard.into(),

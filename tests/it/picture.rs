@@ -158,6 +158,48 @@ fn the_default_and_all_write_no_pictures() {
     }
 }
 
+/// `--pages` without a picture format makes no picture: the clerk is told
+/// how to ask for one, and the PDF and workbook are made as usual.
+#[test]
+fn pages_without_a_picture_format_says_how_to_get_pictures() {
+    let t = seed_dir();
+    let out = jixiao_in(t.path())
+        .args([
+            "render",
+            "data/2024/党建工作办公室.toml",
+            "--pages",
+            "1",
+            "-o",
+            "out",
+        ])
+        .assert()
+        .code(0)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("--format png"), "{stderr}");
+    assert_eq!(named(&t.path().join("out"), "pdf"), ["党建工作办公室.pdf"]);
+    assert!(named(&t.path().join("out"), "png").is_empty());
+    // With a picture format, no such hint.
+    let out = jixiao_in(t.path())
+        .args([
+            "render",
+            "data/2024/党建工作办公室.toml",
+            "--format",
+            "png",
+            "--pages",
+            "1",
+            "-o",
+            "pics",
+        ])
+        .assert()
+        .code(0)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(!stderr.contains("提示"), "{stderr}");
+}
+
 #[test]
 fn ppi_sets_the_size_and_pages_picks_the_pages() {
     let t = seed_dir();
