@@ -10,7 +10,7 @@
 //! are made again), and once more with nothing changed.
 //!
 //! `cargo bench --bench batch` (optionally `-- N` departments).
-//! Targets: 100 departments ≤ 3 s wall, ≤ 300 MB peak; jixiao ≥ 5× the CLI;
+//! Targets: 100 departments ≤ 3 s wall, ≤ 300 MB peak; jixiao ≥ 2.5× the CLI;
 //! the batch after one edit ≤ 0.25 s wall.
 //!
 //! The departments are generated into a temp folder from the seed (never
