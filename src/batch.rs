@@ -137,7 +137,7 @@ pub struct Job {
 }
 
 /// How one file went.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Status {
     /// Outputs written.
     Done,
@@ -202,7 +202,7 @@ pub struct Report {
 
 /// What the summary and the town's outputs need of a department that was
 /// not rendered.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Known {
     pub department: String,
     pub town: String,

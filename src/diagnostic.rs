@@ -14,7 +14,9 @@ use std::ops::Range;
 use unicode_width::UnicodeWidthStr;
 
 /// How bad a diagnostic is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Severity {
     /// Likely a mistake, but the form can still be rendered (unless `--strict`).
     Warning,
@@ -32,7 +34,7 @@ impl Severity {
 }
 
 /// One finding about one file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Diagnostic {
     pub severity: Severity,
     /// What is wrong, in Chinese, with the figures when there are figures.

@@ -9,6 +9,7 @@
 //! prints what went wrong, [`files`] finds inputs and writes outputs
 //! atomically, [`names`] makes file and sheet names from data, [`state`]
 //! remembers what a batch wrote so the next one renders only what changed,
+//! [`workers`] renders a batch's departments in worker processes,
 //! [`memory`] sets how the process takes memory from the system.
 
 pub mod batch;
@@ -24,3 +25,4 @@ pub mod names;
 pub mod render;
 pub mod state;
 pub mod town;
+pub mod workers;

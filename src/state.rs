@@ -334,7 +334,13 @@ pub struct Stale {
 
 /// The entry for a department just rendered (`report` must be done).
 pub fn entry(report: &Report, out: &Path, data: &str, recipe: &str) -> Option<Entry> {
-    let doc = report.document.as_ref()?;
+    // Rendered here, or by a worker process, which sends the name, town
+    // and year without the form.
+    let (department, town, year) = match (&report.document, &report.known) {
+        (Some(d), _) => (d.department.clone(), d.town.clone(), d.year),
+        (None, Some(k)) => (k.department.clone(), k.town.clone(), k.year),
+        (None, None) => return None,
+    };
     Some(Entry {
         input: std::fs::canonicalize(&report.input)
             .unwrap_or_else(|_| report.input.clone())
@@ -351,9 +357,9 @@ pub fn entry(report: &Report, out: &Path, data: &str, recipe: &str) -> Option<En
                 sha256: d.clone(),
             })
             .collect(),
-        department: doc.department.clone(),
-        town: doc.town.clone(),
-        year: doc.year,
+        department,
+        town,
+        year,
         warnings: report.warnings,
         pages: report.pages,
     })

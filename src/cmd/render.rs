@@ -23,6 +23,7 @@ use crate::files;
 use crate::render::pdf::{PdfSettings, Typesetter};
 use crate::state::{self, State, Update};
 use crate::town;
+use crate::workers;
 
 const OK: Style = AnsiColor::Green.on_default();
 const BAD: Style = AnsiColor::Red.on_default().bold();
@@ -186,6 +187,9 @@ pub fn render(args: &RenderArgs) -> anyhow::Result<ExitCode> {
 }
 
 pub fn run(args: &BatchArgs) -> anyhow::Result<ExitCode> {
+    if workers::is_worker() {
+        return serve(args);
+    }
     let started = Instant::now();
     let dir = args.dir.clone().unwrap_or_else(|| PathBuf::from("data"));
     let out = args.output.clone().unwrap_or_else(|| PathBuf::from("out"));
@@ -287,21 +291,25 @@ pub fn run(args: &BatchArgs) -> anyhow::Result<ExitCode> {
                     .collect::<Vec<_>>()
             })
         });
-        let rendered = match &ts {
-            Some(ts) => batch::run(&to_render, ts, &opts, threads, &stop, |r| {
-                done += 1;
-                match &bar {
-                    Some(bar) => {
-                        bar.set_message(r.name());
-                        bar.inc(1);
-                    }
-                    None if !args.quiet => {
-                        let mark = if r.status.ok() { "✓" } else { "✗" };
-                        err!("[{done}/{total}] {mark} {}", r.input.display());
-                    }
-                    None => {}
+        let on_done = |r: &Report| {
+            done += 1;
+            match &bar {
+                Some(bar) => {
+                    bar.set_message(r.name());
+                    bar.inc(1);
                 }
-            }),
+                None if !args.quiet => {
+                    let mark = if r.status.ok() { "✓" } else { "✗" };
+                    err!("[{done}/{total}] {mark} {}", r.input.display());
+                }
+                None => {}
+            }
+        };
+        let rendered = match &ts {
+            Some(_) if workers::worth_it(&to_render, threads) => {
+                workers::run(&to_render, threads, || ts.as_ref(), &opts, &stop, on_done)
+            }
+            Some(ts) => batch::run(&to_render, ts, &opts, threads, &stop, on_done),
             None => Vec::new(),
         };
         // A form that no longer loads is left for the town run to report.
@@ -403,6 +411,25 @@ pub fn run(args: &BatchArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(1));
     }
     Ok(code)
+}
+
+/// A worker process of a batch (see [`workers`]): the parent's command
+/// line, so the same template, fonts and settings; jobs come on stdin.
+fn serve(args: &BatchArgs) -> anyhow::Result<ExitCode> {
+    let ts = Typesetter::new(
+        args.make.pdf.template.as_deref(),
+        &args.make.pdf.fonts.font_path,
+    )?;
+    let opts = Options {
+        digests: true,
+        ..options(&args.make)
+    };
+    // The parent stops handing out jobs on the first Ctrl-C (the console
+    // sends it to the worker too), and the job in hand is finished; a
+    // second one exits at once, without leaving a temp file.
+    let _stop = on_interrupt("", || {});
+    workers::serve(&ts, &opts)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// What deciding and writing the town's outputs needs of the run.

@@ -382,3 +382,154 @@ fn a_closed_pipe_ends_quietly() {
     }
     assert!(t.path().join("out/2024/部门0.pdf").is_file());
 }
+
+/// Every file, relative to `dir`, with its bytes.
+fn contents(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    files_under(dir)
+        .into_iter()
+        .filter(|p| {
+            !p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with(".jixiao"))
+        })
+        .map(|p| {
+            let bytes = std::fs::read(&p).unwrap();
+            (p.strip_prefix(dir).unwrap().display().to_string(), bytes)
+        })
+        .collect()
+}
+
+/// A town big enough for worker processes (`--jobs 2`, eight departments
+/// and a broken file) gives the outputs, byte for byte, the summary and
+/// the diagnostics of one thread in one process; and its state makes the
+/// next run render nothing.
+#[test]
+fn worker_processes_give_what_one_thread_gives() {
+    let broken = seed_with("fiscal_funds = 1046.80", "fiscal_funds = 1047.80");
+    let t = town(8, &[("坏.toml", broken)]);
+    let run = |jobs: &str, out: &str| {
+        let o = jixiao(t.path())
+            .args(["batch", "--quiet", "--jobs", jobs, "-o", out])
+            .assert()
+            .code(1)
+            .get_output()
+            .clone();
+        (
+            String::from_utf8(o.stdout).unwrap(),
+            String::from_utf8(o.stderr).unwrap(),
+        )
+    };
+    let (out2, err2) = run("2", "workers");
+    let (out1, err1) = run("1", "one");
+    assert!(out2.contains("共 9 个部门：8 个已生成，1 个失败"), "{out2}");
+    assert!(err2.contains("坏.toml:17:16"), "{err2}");
+    let strip_time = |s: &str| {
+        s.lines()
+            .filter(|l| !l.contains("用时"))
+            .map(|l| l.replace("workers", "one"))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(strip_time(&out2), strip_time(&out1));
+    assert_eq!(err2, err1);
+    let (workers, one) = (
+        contents(&t.path().join("workers")),
+        contents(&t.path().join("one")),
+    );
+    assert_eq!(
+        workers.len(),
+        8 * 2 + 2,
+        "forms, the town workbook and volume"
+    );
+    assert!(
+        workers == one,
+        "the same bytes on worker processes as on one thread"
+    );
+    let again = jixiao(t.path())
+        .args(["batch", "--quiet", "--jobs", "2", "-o", "workers"])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let again = String::from_utf8(again.stdout).unwrap();
+    assert!(
+        again.contains("0 个已生成，8 个已是最新，1 个失败"),
+        "{again}"
+    );
+}
+
+/// A worker that dies costs only the department it had in hand: that one
+/// is reported, every other one is rendered.
+#[test]
+fn a_worker_that_dies_costs_only_the_department_in_hand() {
+    let t = town(8, &[]);
+    let o = jixiao(t.path())
+        .env("JIXIAO_INTERNAL_WORKER_DIE_ON", "部门3.toml")
+        .args(["batch", "--quiet", "--jobs", "2"])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let (stdout, stderr) = (
+        String::from_utf8(o.stdout).unwrap(),
+        String::from_utf8(o.stderr).unwrap(),
+    );
+    assert!(
+        stdout.contains("共 8 个部门：7 个已生成，1 个失败"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("部门3.toml") && stderr.contains("工作进程意外退出"),
+        "{stderr}"
+    );
+    let pdfs = outputs(&t.path().join("out"), "pdf");
+    assert_eq!(pdfs.len(), 7 + 1, "{pdfs:?}");
+    assert!(!pdfs.iter().any(|p| p.ends_with("部门3.pdf")), "{pdfs:?}");
+    assert!(temp_files(&t.path().join("out")).is_empty());
+}
+
+/// When every worker dies, the batch renders what is left itself.
+#[test]
+fn when_every_worker_dies_the_batch_renders_the_rest_itself() {
+    let t = town(8, &[]);
+    let o = jixiao(t.path())
+        .env("JIXIAO_INTERNAL_WORKER_DIE_ON", "*")
+        .args([
+            "batch",
+            "--quiet",
+            "--jobs",
+            "2",
+            "--no-town-pdf",
+            "--no-town-xlsx",
+        ])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let stdout = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        stdout.contains("共 8 个部门：6 个已生成，2 个失败"),
+        "{stdout}"
+    );
+    assert_eq!(outputs(&t.path().join("out"), "pdf").len(), 6);
+    // `JIXIAO_WORKERS=0`: threads in one process, no worker to end.
+    let o = jixiao(t.path())
+        .env("JIXIAO_INTERNAL_WORKER_DIE_ON", "*")
+        .env("JIXIAO_WORKERS", "0")
+        .args([
+            "batch",
+            "--quiet",
+            "--jobs",
+            "2",
+            "--force",
+            "--no-town-pdf",
+            "--no-town-xlsx",
+        ])
+        .assert()
+        .code(0)
+        .get_output()
+        .clone();
+    let stdout = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        stdout.contains("共 8 个部门：8 个已生成，0 个失败"),
+        "{stdout}"
+    );
+}
