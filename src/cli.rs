@@ -179,7 +179,7 @@ pub struct BatchArgs {
     /// 输出文件夹，按数据文件夹的子文件夹结构存放。默认：out/
     #[arg(value_name = "文件夹", short, long, value_hint = clap::ValueHint::DirPath)]
     pub output: Option<PathBuf>,
-    /// 同时处理几个部门。默认：CPU 核数
+    /// 同时处理几个部门（部门够多时各用一个工作进程）。默认：CPU 核数
     #[arg(value_name = "个数", short, long)]
     pub jobs: Option<usize>,
     /// 只处理一部分：K/N 把文件按路径分成 N 份，处理第 K 份（用于多台机器分担；分片时不生成汇总）。
