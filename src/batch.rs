@@ -531,24 +531,52 @@ pub fn run(
     stop: &AtomicBool,
     mut on_done: impl FnMut(&Report),
 ) -> Vec<Report> {
+    let lanes = threads.clamp(1, jobs.len().max(1));
+    let (reports, _) = spread(
+        jobs,
+        lanes,
+        stop,
+        || Some(()),
+        |(), job| {
+            let report = process(job, ts, opts);
+            // Keep Typst's memo cache from growing with every document.
+            typst::comemo::evict(10);
+            (report, true)
+        },
+        &mut on_done,
+    );
+    in_order(reports, jobs)
+}
+
+/// Spreads `jobs` over `lanes` threads, each taking the next job not yet
+/// taken until none is left or `stop` is set. A thread first opens its
+/// lane with `open` (a thread whose lane does not open takes no job); then
+/// `work` makes each job's report in that lane and says whether the lane
+/// can take another. `on_done` sees each report as it arrives. Returns the
+/// reports by job (`None` where a job was not taken) and how many jobs
+/// were taken.
+pub(crate) fn spread<L>(
+    jobs: &[Job],
+    lanes: usize,
+    stop: &AtomicBool,
+    open: impl Fn() -> Option<L> + Sync,
+    work: impl Fn(&mut L, &Job) -> (Report, bool) + Sync,
+    on_done: &mut impl FnMut(&Report),
+) -> (Vec<Option<Report>>, usize) {
     let next = AtomicUsize::new(0);
     let (tx, rx) = mpsc::channel::<(usize, Report)>();
     let mut reports: Vec<Option<Report>> = jobs.iter().map(|_| None).collect();
     std::thread::scope(|scope| {
-        for _ in 0..threads.clamp(1, jobs.len().max(1)) {
+        for _ in 0..lanes {
             let tx = tx.clone();
-            let next = &next;
+            let (next, open, work) = (&next, &open, &work);
             scope.spawn(move || {
-                loop {
-                    if stop.load(Ordering::Relaxed) {
-                        break;
-                    }
+                let Some(mut lane) = open() else { return };
+                while !stop.load(Ordering::Relaxed) {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(job) = jobs.get(i) else { break };
-                    let report = process(job, ts, opts);
-                    // Keep Typst's memo cache from growing with every document.
-                    typst::comemo::evict(10);
-                    if tx.send((i, report)).is_err() {
+                    let (report, more) = work(&mut lane, job);
+                    if tx.send((i, report)).is_err() || !more {
                         break;
                     }
                 }
@@ -560,6 +588,13 @@ pub fn run(
             reports[i] = Some(report);
         }
     });
+    let taken = next.into_inner().min(jobs.len());
+    (reports, taken)
+}
+
+/// The reports in the order of `jobs`; a job not taken (the run was
+/// interrupted) is reported as skipped.
+pub(crate) fn in_order(reports: Vec<Option<Report>>, jobs: &[Job]) -> Vec<Report> {
     reports
         .into_iter()
         .zip(jobs)

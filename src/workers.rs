@@ -18,8 +18,7 @@
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::{Deserialize, Serialize};
 
@@ -179,59 +178,29 @@ pub fn run<'t>(
     stop: &AtomicBool,
     mut on_done: impl FnMut(&Report),
 ) -> Vec<Report> {
-    let next = AtomicUsize::new(0);
-    let (tx, rx) = mpsc::channel::<(usize, Report)>();
-    let mut reports: Vec<Option<Report>> = jobs.iter().map(|_| None).collect();
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            let tx = tx.clone();
-            let next = &next;
-            scope.spawn(move || {
-                let Some(mut worker) = Worker::start() else {
-                    return;
-                };
-                loop {
-                    if stop.load(Ordering::Relaxed) {
-                        break;
-                    }
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(job) = jobs.get(i) else { break };
-                    let (report, alive) = match worker.ask(job) {
-                        Some(report) => (report, true),
-                        None => (died(job), false),
-                    };
-                    if tx.send((i, report)).is_err() || !alive {
-                        break;
-                    }
-                }
-                worker.finish();
-            });
-        }
-        drop(tx);
-        for (i, report) in rx {
-            on_done(&report);
-            reports[i] = Some(report);
-        }
-    });
+    let (mut reports, taken) = batch::spread(
+        jobs,
+        workers,
+        stop,
+        Worker::start,
+        |worker, job| match worker.ask(job) {
+            Some(report) => (report, true),
+            None => (died(job), false),
+        },
+        &mut on_done,
+    );
     // Jobs no worker took (none could start, or every one died): here, on
     // this thread.
-    let left = next.load(Ordering::Relaxed).min(jobs.len());
-    if left < jobs.len()
+    if taken < jobs.len()
         && !stop.load(Ordering::Relaxed)
         && let Some(ts) = typesetter()
     {
-        let rest = batch::run(&jobs[left..], ts, opts, 1, stop, &mut on_done);
-        for (slot, r) in reports[left..].iter_mut().zip(rest) {
-            if slot.is_none() {
-                *slot = Some(r);
-            }
+        let rest = batch::run(&jobs[taken..], ts, opts, 1, stop, &mut on_done);
+        for (slot, r) in reports[taken..].iter_mut().zip(rest) {
+            slot.get_or_insert(r);
         }
     }
-    reports
-        .into_iter()
-        .zip(jobs)
-        .map(|(r, job)| r.unwrap_or_else(|| Report::new(&job.input, Status::Skipped)))
-        .collect()
+    batch::in_order(reports, jobs)
 }
 
 /// The report of a job whose worker died while rendering it.
@@ -245,10 +214,12 @@ fn died(job: &Job) -> Report {
     r
 }
 
-/// One worker process and its two pipes.
+/// One worker process and its two pipes. Dropped, it ends the worker's
+/// input, so the worker exits, and waits for it.
 struct Worker {
     child: Child,
-    input: std::process::ChildStdin,
+    /// `None` once closed.
+    input: Option<std::process::ChildStdin>,
     output: BufReader<std::process::ChildStdout>,
 }
 
@@ -265,7 +236,7 @@ impl Worker {
             .stderr(Stdio::null())
             .spawn()
             .ok()?;
-        let input = child.stdin.take()?;
+        let input = Some(child.stdin.take()?);
         let output = BufReader::new(child.stdout.take()?);
         Some(Worker {
             child,
@@ -282,8 +253,9 @@ impl Worker {
             stem: path_text(&job.stem)?,
         };
         let line = serde_json::to_string(&wire).ok()?;
-        writeln!(self.input, "{line}").ok()?;
-        self.input.flush().ok()?;
+        let input = self.input.as_mut()?;
+        writeln!(input, "{line}").ok()?;
+        input.flush().ok()?;
         let mut answer = String::new();
         match self.output.read_line(&mut answer) {
             Ok(n) if n > 0 => serde_json::from_str::<WireReport>(&answer)
@@ -292,14 +264,12 @@ impl Worker {
             _ => None,
         }
     }
+}
 
-    /// Ends the worker's input, so it exits, and waits for it.
-    fn finish(self) {
-        let Worker {
-            mut child, input, ..
-        } = self;
-        drop(input);
-        let _ = child.wait();
+impl Drop for Worker {
+    fn drop(&mut self) {
+        drop(self.input.take());
+        let _ = self.child.wait();
     }
 }
 

@@ -220,11 +220,7 @@ pub fn run(args: &BatchArgs) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::from(u8::from(found.is_empty())));
     }
-    // The state records each output's digest.
-    let opts = Options {
-        digests: true,
-        ..options(&args.make)
-    };
+    let opts = batch_options(args);
     let (template, font_paths) = (
         args.make.pdf.template.as_deref(),
         &args.make.pdf.fonts.font_path,
@@ -413,6 +409,15 @@ pub fn run(args: &BatchArgs) -> anyhow::Result<ExitCode> {
     Ok(code)
 }
 
+/// A batch's settings, the same in its worker processes: the state
+/// records each output's digest.
+fn batch_options(args: &BatchArgs) -> Options {
+    Options {
+        digests: true,
+        ..options(&args.make)
+    }
+}
+
 /// A worker process of a batch (see [`workers`]): the parent's command
 /// line, so the same template, fonts and settings; jobs come on stdin.
 fn serve(args: &BatchArgs) -> anyhow::Result<ExitCode> {
@@ -420,10 +425,7 @@ fn serve(args: &BatchArgs) -> anyhow::Result<ExitCode> {
         args.make.pdf.template.as_deref(),
         &args.make.pdf.fonts.font_path,
     )?;
-    let opts = Options {
-        digests: true,
-        ..options(&args.make)
-    };
+    let opts = batch_options(args);
     // The parent stops handing out jobs on the first Ctrl-C (the console
     // sends it to the worker too), and the job in hand is finished; a
     // second one exits at once, without leaving a temp file.
