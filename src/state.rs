@@ -334,13 +334,9 @@ pub struct Stale {
 
 /// The entry for a department just rendered (`report` must be done).
 pub fn entry(report: &Report, out: &Path, data: &str, recipe: &str) -> Option<Entry> {
-    // Rendered here, or by a worker process, which sends the name, town
-    // and year without the form.
-    let (department, town, year) = match (&report.document, &report.known) {
-        (Some(d), _) => (d.department.clone(), d.town.clone(), d.year),
-        (None, Some(k)) => (k.department.clone(), k.town.clone(), k.year),
-        (None, None) => return None,
-    };
+    // Rendered here, with the form, or by a worker process, which sends
+    // the name, town and year without it.
+    let (year, town) = report.town()?;
     Some(Entry {
         input: std::fs::canonicalize(&report.input)
             .unwrap_or_else(|_| report.input.clone())
@@ -357,8 +353,8 @@ pub fn entry(report: &Report, out: &Path, data: &str, recipe: &str) -> Option<En
                 sha256: d.clone(),
             })
             .collect(),
-        department,
-        town,
+        department: report.name(),
+        town: town.to_string(),
         year,
         warnings: report.warnings,
         pages: report.pages,
