@@ -26,7 +26,7 @@ fn main() {
     let doc = jixiao::model::load(&seed)
         .document
         .expect("the seed is valid");
-    let book = jixiao::render::xlsx::workbook(&doc).expect("a workbook");
+    let book = jixiao::render::xlsx::workbook(&doc, None).expect("a workbook");
     let export = std::fs::read(root.join("tests/fixtures/seed.txt")).expect("the export");
 
     for (what, bytes, ext) in [
@@ -58,7 +58,7 @@ fn main() {
     for i in 0..100 {
         let mut d = doc.clone();
         d.department = format!("东莞市大朗镇第{i:03}办公室");
-        let bytes = jixiao::render::xlsx::workbook(&d).expect("a workbook");
+        let bytes = jixiao::render::xlsx::workbook(&d, None).expect("a workbook");
         std::fs::write(got.join(format!("部门{i:03}.xlsx")), bytes).expect("written");
     }
     let bin = PathBuf::from(env!("CARGO_BIN_EXE_jixiao"));

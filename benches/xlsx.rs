@@ -22,13 +22,13 @@ fn main() {
     // Warm up: first-use allocations, page cache, CPU frequency.
     let mut size = 0;
     for _ in 0..10 {
-        size = xlsx::workbook(&doc).expect("renders").len();
+        size = xlsx::workbook(&doc, None).expect("renders").len();
     }
 
     let mut times: Vec<Duration> = (0..n.max(1))
         .map(|_| {
             let t = Instant::now();
-            let book = xlsx::workbook(&doc).expect("renders");
+            let book = xlsx::workbook(&doc, None).expect("renders");
             let e = t.elapsed();
             std::hint::black_box(book);
             e

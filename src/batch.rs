@@ -315,7 +315,7 @@ fn process_inner(job: &Job, ts: &Typesetter, opts: &Options) -> Report {
         );
     }
     if opts.format.xlsx() {
-        match crate::render::xlsx::workbook(&doc) {
+        match crate::render::xlsx::workbook(&doc, opts.pdf.source_date_epoch) {
             Ok(bytes) => made.files.push((job.stem.with_extension("xlsx"), bytes)),
             Err(e) => {
                 report.errors += 1;

@@ -233,7 +233,7 @@ pub struct PdfArgs {
     /// PDF 标准：pdf（默认，带无障碍标签）或 a-2b（PDF/A-2b，存档用）。
     #[arg(value_name = "标准", long, value_enum, default_value_t)]
     pub pdf_standard: StandardArg,
-    /// PDF 中记录的日期（1970 年起的秒数，也可用环境变量 SOURCE_DATE_EPOCH 设）；不设时用预算年度的 1 月 1 日，保证每次输出完全相同。
+    /// PDF 和 Excel 工作簿中记录的日期（1970 年起的秒数，也可用环境变量 SOURCE_DATE_EPOCH 设）；不设时用预算年度的 1 月 1 日，保证每次输出完全相同。
     #[arg(
         value_name = "秒数",
         long,

@@ -134,7 +134,7 @@ pub fn write_group(
                         why: failed_why(r),
                     }
                 }));
-                summary::workbook(g.year, &g.town, &entries)
+                summary::workbook(g.year, &g.town, &entries, opts.pdf.source_date_epoch)
                     .and_then(|bytes| written(bytes, &g.workbook, None))
             })
         });

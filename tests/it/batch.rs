@@ -110,6 +110,86 @@ fn a_clean_batch_exits_0_and_a_rerun_replaces_outputs() {
     assert!(temp_files(&t.path().join("out")).is_empty());
 }
 
+/// The creation date a workbook records in `docProps/core.xml`.
+fn workbook_created(path: &Path) -> String {
+    use std::io::Read;
+    let file = std::fs::File::open(path).unwrap();
+    let mut zip = zip::ZipArchive::new(file).unwrap();
+    let mut core = String::new();
+    zip.by_name("docProps/core.xml")
+        .unwrap()
+        .read_to_string(&mut core)
+        .unwrap();
+    let start = core.find("<dcterms:created").expect("a creation date");
+    let value = &core[start..];
+    let value = &value[value.find('>').unwrap() + 1..];
+    value[..value.find('<').unwrap()].to_string()
+}
+
+/// The creation date `pdfinfo` reads from a PDF, as ISO 8601.
+fn pdf_created(path: &Path) -> String {
+    let out = std::process::Command::new("pdfinfo")
+        .arg("-isodates")
+        .arg(path)
+        .output()
+        .expect("pdfinfo (poppler-utils) runs");
+    let info = String::from_utf8_lossy(&out.stdout).into_owned();
+    info.lines()
+        .find_map(|l| l.strip_prefix("CreationDate:"))
+        .unwrap_or_else(|| panic!("no CreationDate: {info}"))
+        .trim()
+        .to_string()
+}
+
+#[test]
+fn every_output_records_the_same_date() {
+    let t = town(2, &[]);
+    // Without a date: 1 January of the budget year, in the PDFs, the
+    // departments' workbooks and the town's workbook alike.
+    jixiao(t.path()).args(["batch", "--quiet"]).assert().code(0);
+    let out = t.path().join("out");
+    let pdfs = outputs(&out, "pdf");
+    let books = outputs(&out, "xlsx");
+    assert_eq!((pdfs.len(), books.len()), (3, 3), "{pdfs:?} {books:?}");
+    for p in &pdfs {
+        assert_eq!(pdf_created(&out.join(p)), "2024-01-01T00:00:00Z", "{p}");
+    }
+    for b in &books {
+        assert_eq!(
+            workbook_created(&out.join(b)),
+            "2024-01-01T00:00:00Z",
+            "{b}"
+        );
+    }
+    // `--source-date-epoch` (or SOURCE_DATE_EPOCH) moves every one of them.
+    jixiao(t.path())
+        .args(["batch", "--quiet", "--source-date-epoch", "1700000000"])
+        .assert()
+        .code(0);
+    for p in &pdfs {
+        assert_eq!(pdf_created(&out.join(p)), "2023-11-14T22:13:20Z", "{p}");
+    }
+    for b in &books {
+        assert_eq!(
+            workbook_created(&out.join(b)),
+            "2023-11-14T22:13:20Z",
+            "{b}"
+        );
+    }
+    jixiao(t.path())
+        .env("SOURCE_DATE_EPOCH", "1600000000")
+        .args(["batch", "--quiet"])
+        .assert()
+        .code(0);
+    for b in &books {
+        assert_eq!(
+            workbook_created(&out.join(b)),
+            "2020-09-13T12:26:40Z",
+            "{b}"
+        );
+    }
+}
+
 #[test]
 fn shards_cover_every_file_exactly_once() {
     let t = town(9, &[]);

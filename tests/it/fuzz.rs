@@ -57,7 +57,7 @@ proptest! {
                 prop_assert!(errors.iter().all(|e| e.message.contains("没有字体可以显示")), "{errors:?}");
             }
         }
-        let book = jixiao::render::xlsx::workbook(&doc);
+        let book = jixiao::render::xlsx::workbook(&doc, None);
         prop_assert!(book.is_ok(), "{:?}", book.err());
     }
 }

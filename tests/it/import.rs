@@ -92,7 +92,7 @@ fn the_seed_written_as_toml_loads_back() {
 #[test]
 fn the_seeds_own_workbook_imports_to_the_seed() {
     let doc = seed_doc();
-    let bytes = jixiao::render::xlsx::workbook(&doc).unwrap();
+    let bytes = jixiao::render::xlsx::workbook(&doc, None).unwrap();
     let f = only_form(&bytes, "xlsx");
     no_errors(&f);
     all_accounted(&f);
@@ -120,7 +120,7 @@ fn a_town_workbook_gives_each_department_back() {
             warnings: 0,
         },
     ];
-    let bytes = summary::workbook(2024, "大朗镇", &entries).unwrap();
+    let bytes = summary::workbook(2024, "大朗镇", &entries, None).unwrap();
     let forms = import::import(&bytes, "2024年大朗镇汇总", "xlsx").unwrap();
     assert_eq!(forms.forms.len(), 2);
     assert_eq!(forms.skipped.len(), 1, "{:?}", forms.skipped);
@@ -313,7 +313,7 @@ proptest::proptest! {
         let shown = jixiao::diagnostic::render("导入.toml", &loaded.source, &loaded.diagnostics);
         proptest::prop_assert_eq!(loaded.document.as_ref(), Some(&doc), "{}\n{}", shown, text);
 
-        let bytes = jixiao::render::xlsx::workbook(&doc).unwrap();
+        let bytes = jixiao::render::xlsx::workbook(&doc, None).unwrap();
         let f = only_form(&bytes, "xlsx");
         no_errors(&f);
         all_accounted(&f);
@@ -529,7 +529,7 @@ fn broken_workbooks_are_clear_errors_not_panics() {
         ),
         (
             {
-                let mut b = jixiao::render::xlsx::workbook(&seed_doc()).unwrap();
+                let mut b = jixiao::render::xlsx::workbook(&seed_doc(), None).unwrap();
                 b.truncate(b.len() / 2);
                 b
             },
@@ -602,7 +602,7 @@ mod cli {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(
             dir.path().join("党建.xlsx"),
-            jixiao::render::xlsx::workbook(&seed_doc()).unwrap(),
+            jixiao::render::xlsx::workbook(&seed_doc(), None).unwrap(),
         )
         .unwrap();
         std::fs::copy(seed_path(), dir.path().join("党建.toml")).unwrap();
@@ -682,6 +682,7 @@ mod cli {
                     warnings: 0,
                 },
             ],
+            None,
         )
         .unwrap();
         std::fs::write(dir.path().join("全镇.xlsx"), bytes).unwrap();
@@ -837,7 +838,7 @@ fn a_form_that_ends_early_says_where() {
 fn a_numeric_cell_with_more_than_cents_is_rounded_and_reported() {
     let mut doc = seed_doc();
     doc.budget.special_funds = Some(rust_decimal::Decimal::new(5, 3));
-    let bytes = jixiao::render::xlsx::workbook(&doc).unwrap();
+    let bytes = jixiao::render::xlsx::workbook(&doc, None).unwrap();
     let f = only_form(&bytes, "xlsx");
     no_errors(&f);
     assert_eq!(
@@ -879,7 +880,7 @@ proptest::proptest! {
         let (mut bytes, ext) = if text {
             (fixture("seed.txt"), "txt")
         } else {
-            (jixiao::render::xlsx::workbook(&seed_doc()).unwrap(), "xlsx")
+            (jixiao::render::xlsx::workbook(&seed_doc(), None).unwrap(), "xlsx")
         };
         for (pos, b) in at {
             let i = ((bytes.len() as f64) * pos) as usize;
@@ -912,7 +913,7 @@ fn a_broken_department_sheet_in_a_town_workbook_is_an_error_not_a_skip() {
     ws.set_name("坏部门").unwrap();
     ws.write(0, 0, "部门名称").unwrap();
     ws.write(0, 1, "某办公室").unwrap();
-    let seed = jixiao::render::xlsx::workbook(&seed_doc()).unwrap();
+    let seed = jixiao::render::xlsx::workbook(&seed_doc(), None).unwrap();
     // The seed's sheet, copied cell by cell through the importer's own view.
     let table = &import::table::read(&seed, "x", "xlsx").unwrap()[0];
     let ws = wb.add_worksheet();
@@ -951,7 +952,7 @@ fn a_broken_department_sheet_in_a_town_workbook_is_an_error_not_a_skip() {
 fn a_town_name_with_spaces_keeps_them() {
     let mut doc = seed_doc();
     doc.town = "x = 1镇".into();
-    let f = only_form(&jixiao::render::xlsx::workbook(&doc).unwrap(), "xlsx");
+    let f = only_form(&jixiao::render::xlsx::workbook(&doc, None).unwrap(), "xlsx");
     assert_eq!(f.document.town, "x = 1镇");
 }
 
@@ -973,7 +974,7 @@ fn a_fraction_in_a_text_cell_is_flagged_as_a_possible_percentage() {
     doc.indicators[0].groups[1].items[0].annual = jixiao::model::document::Text::One("0.9".into());
     // Written as jixiao writes texts, then turned into a number cell the
     // way Excel stores a typed `90%`.
-    let table_bytes = jixiao::render::xlsx::workbook(&doc).unwrap();
+    let table_bytes = jixiao::render::xlsx::workbook(&doc, None).unwrap();
     let table = &import::table::read(&table_bytes, "x", "xlsx").unwrap()[0];
     let mut wb = rust_xlsxwriter::Workbook::new();
     let ws = wb.add_worksheet();

@@ -409,7 +409,7 @@ fn the_forms_json_is_the_same_every_time_and_from_a_workbook() {
     std::fs::copy(seed_path(), dir.path().join("党建.toml")).unwrap();
     std::fs::write(
         dir.path().join("党建.xlsx"),
-        jixiao::render::xlsx::workbook(&seed_doc()).unwrap(),
+        jixiao::render::xlsx::workbook(&seed_doc(), None).unwrap(),
     )
     .unwrap();
     let read = |out: &str| std::fs::read(dir.path().join(out).join("党建.json")).unwrap();

@@ -19,7 +19,7 @@ use crate::support::*;
 /// The workbook's texts in row-major order, each with whether it is merged
 /// over several rows; a number comes with every way the PDF may print it.
 fn workbook_texts(doc: &Document) -> Vec<(Vec<String>, bool)> {
-    let bytes = xlsx::workbook(doc).expect("workbook");
+    let bytes = xlsx::workbook(doc, None).expect("workbook");
     let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).expect("xlsx");
     let sheet = book.sheet_names()[0].clone();
     let range = book.worksheet_range(&sheet).expect("sheet");

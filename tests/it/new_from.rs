@@ -299,7 +299,7 @@ fn a_folder_moves_on_file_by_file_with_the_same_paths() {
 fn a_workbook_is_imported_then_moved_on() {
     let dir = tempfile::tempdir().unwrap();
     let seed = seed_doc();
-    let bytes = jixiao::render::xlsx::workbook(&seed).unwrap();
+    let bytes = jixiao::render::xlsx::workbook(&seed, None).unwrap();
     std::fs::write(dir.path().join("党建.xlsx"), bytes).unwrap();
     let out = new_from(dir.path(), "2025.toml", "党建.xlsx");
     assert_eq!(out.status.code(), Some(0), "{out:?}");

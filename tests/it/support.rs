@@ -173,14 +173,14 @@ pub fn received_workbooks(dir: &Path) -> PathBuf {
     let doc = seed_doc();
     std::fs::write(
         got.join("党建.xlsx"),
-        jixiao::render::xlsx::workbook(&doc).unwrap(),
+        jixiao::render::xlsx::workbook(&doc, None).unwrap(),
     )
     .unwrap();
     let mut wrong = doc;
     wrong.budget.fiscal_funds = Some(rust_decimal::Decimal::new(104_780, 2));
     std::fs::write(
         got.join("坏.xlsx"),
-        jixiao::render::xlsx::workbook(&wrong).unwrap(),
+        jixiao::render::xlsx::workbook(&wrong, None).unwrap(),
     )
     .unwrap();
     got

@@ -17,7 +17,7 @@ use crate::support::*;
 const SHEET: &str = "东莞市大朗镇党建工作办公室";
 
 fn render(doc: &Document) -> Vec<u8> {
-    xlsx::workbook(doc).unwrap_or_else(|e| panic!("{e:#}"))
+    xlsx::workbook(doc, None).unwrap_or_else(|e| panic!("{e:#}"))
 }
 
 fn open(bytes: &[u8]) -> Xlsx<Cursor<Vec<u8>>> {
@@ -570,7 +570,7 @@ proptest::proptest! {
         }];
         doc.satisfaction = [texts[4].clone(), texts[5].clone()];
 
-        let bytes = xlsx::workbook(&doc).map_err(|e| proptest::test_runner::TestCaseError::fail(format!("{e:#}")))?;
+        let bytes = xlsx::workbook(&doc, None).map_err(|e| proptest::test_runner::TestCaseError::fail(format!("{e:#}")))?;
         let name = jixiao::names::sheet_name(&department);
         let mut book = open(&bytes);
         proptest::prop_assert_eq!(book.sheet_names(), vec![name.clone()]);
@@ -615,7 +615,10 @@ fn town_book() -> (Vec<u8>, Vec<String>) {
         },
     ];
     let names = [&a, &b, &c].iter().map(|d| d.department.clone()).collect();
-    (summary::workbook(2024, "大朗镇", &entries).unwrap(), names)
+    (
+        summary::workbook(2024, "大朗镇", &entries, None).unwrap(),
+        names,
+    )
 }
 
 /// The last column of the 汇总 sheet's heading row (row 2), as a letter.

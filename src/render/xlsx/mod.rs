@@ -16,8 +16,9 @@
 //!   it for no cell of a file it did not lay out itself), so row heights are
 //!   computed here from each text's display width (CJK counts as two Latin
 //!   characters) and the width of the columns it spans.
-//! - Output is deterministic: the document date is 1 January of the budget
-//!   year, never the clock, so the same form gives the same bytes.
+//! - Output is deterministic: the document date is the PDF's (1 January of
+//!   the budget year, or `SOURCE_DATE_EPOCH`), never the clock, so the same
+//!   form gives the same bytes.
 //!
 //! # Sheet columns
 //!
@@ -114,26 +115,28 @@ pub fn new_workbook() -> Workbook {
     wb
 }
 
-/// The workbook of one department: one worksheet named after it.
-pub fn workbook(doc: &Document) -> Result<Vec<u8>> {
+/// The workbook of one department: one worksheet named after it. Its date
+/// is the one the PDF records (see [`DocDate`]): `source_date_epoch`, or
+/// 1 January of the budget year.
+pub fn workbook(doc: &Document, source_date_epoch: Option<i64>) -> Result<Vec<u8>> {
     let mut wb = new_workbook();
-    wb.set_properties(&properties(doc));
+    wb.set_properties(&properties(doc, source_date_epoch));
     add_sheet(&mut wb, doc, &names::sheet_name(&doc.department))?;
     Ok(wb.save_to_buffer()?)
 }
 
 /// Document properties fixed by the form, so that output is reproducible:
-/// title, department as author, town as company, and 1 January of the
-/// budget year as the creation date. A town workbook can use the first
+/// title, department as author, town as company, and the document's date
+/// ([`DocDate`]) as the creation date. A town workbook can use the first
 /// department's, or build its own the same way.
-pub fn properties(doc: &Document) -> DocProperties {
+pub fn properties(doc: &Document, source_date_epoch: Option<i64>) -> DocProperties {
     let props = DocProperties::new()
         .set_title(format!("{}部门整体预算绩效目标表", doc.town))
         .set_subject(format!("{}（{}年）", doc.department, doc.year))
         .set_author(&doc.department)
         .set_company(&doc.town)
         .set_keywords(format!("部门整体预算绩效目标表, {}", doc.year));
-    match DocDate::new(doc.year, None).excel() {
+    match DocDate::new(doc.year, source_date_epoch).excel() {
         Some(date) => props.set_creation_datetime(&date),
         None => props,
     }

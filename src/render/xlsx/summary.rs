@@ -125,13 +125,19 @@ fn row_of(entry: &Entry<'_>, columns: usize) -> Vec<Value> {
     }
 }
 
-/// The town's workbook for `year`: 汇总, then a sheet per department.
-pub fn workbook(year: i32, town: &str, entries: &[Entry<'_>]) -> Result<Vec<u8>> {
+/// The town's workbook for `year`: 汇总, then a sheet per department. Its
+/// date is the departments' ([`DocDate`]).
+pub fn workbook(
+    year: i32,
+    town: &str,
+    entries: &[Entry<'_>],
+    source_date_epoch: Option<i64>,
+) -> Result<Vec<u8>> {
     let mut wb = super::new_workbook();
     let mut props = DocProperties::new()
         .set_title(format!("{year}年{town}{}汇总", labels::TITLE))
         .set_author(town);
-    if let Some(created) = DocDate::new(year, None).excel() {
+    if let Some(created) = DocDate::new(year, source_date_epoch).excel() {
         props = props.set_creation_datetime(&created);
     }
     wb.set_properties(&props);
