@@ -151,43 +151,27 @@ fn every_output_records_the_same_date() {
     let pdfs = outputs(&out, "pdf");
     let books = outputs(&out, "xlsx");
     assert_eq!((pdfs.len(), books.len()), (3, 3), "{pdfs:?} {books:?}");
-    for p in &pdfs {
-        assert_eq!(pdf_created(&out.join(p)), "2024-01-01T00:00:00Z", "{p}");
-    }
-    for b in &books {
-        assert_eq!(
-            workbook_created(&out.join(b)),
-            "2024-01-01T00:00:00Z",
-            "{b}"
-        );
-    }
+    let all_dated = |when: &str| {
+        for p in &pdfs {
+            assert_eq!(pdf_created(&out.join(p)), when, "{p}");
+        }
+        for b in &books {
+            assert_eq!(workbook_created(&out.join(b)), when, "{b}");
+        }
+    };
+    all_dated("2024-01-01T00:00:00Z");
     // `--source-date-epoch` (or SOURCE_DATE_EPOCH) moves every one of them.
     jixiao(t.path())
         .args(["batch", "--quiet", "--source-date-epoch", "1700000000"])
         .assert()
         .code(0);
-    for p in &pdfs {
-        assert_eq!(pdf_created(&out.join(p)), "2023-11-14T22:13:20Z", "{p}");
-    }
-    for b in &books {
-        assert_eq!(
-            workbook_created(&out.join(b)),
-            "2023-11-14T22:13:20Z",
-            "{b}"
-        );
-    }
+    all_dated("2023-11-14T22:13:20Z");
     jixiao(t.path())
         .env("SOURCE_DATE_EPOCH", "1600000000")
         .args(["batch", "--quiet"])
         .assert()
         .code(0);
-    for b in &books {
-        assert_eq!(
-            workbook_created(&out.join(b)),
-            "2020-09-13T12:26:40Z",
-            "{b}"
-        );
-    }
+    all_dated("2020-09-13T12:26:40Z");
 }
 
 #[test]
