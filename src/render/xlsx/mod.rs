@@ -136,7 +136,16 @@ pub fn properties(doc: &Document, source_date_epoch: Option<i64>) -> DocProperti
         .set_author(&doc.department)
         .set_company(&doc.town)
         .set_keywords(format!("部门整体预算绩效目标表, {}", doc.year));
-    match DocDate::new(doc.year, source_date_epoch).excel() {
+    dated(props, doc.year, source_date_epoch)
+}
+
+/// `props` with the document's date ([`DocDate`]) as its creation date.
+pub(super) fn dated(
+    props: DocProperties,
+    year: i32,
+    source_date_epoch: Option<i64>,
+) -> DocProperties {
+    match DocDate::new(year, source_date_epoch).excel() {
         Some(date) => props.set_creation_datetime(&date),
         None => props,
     }

@@ -17,7 +17,6 @@ use crate::model::Document;
 use crate::model::document::format_amount;
 use crate::model::labels::{self, BudgetField};
 use crate::names;
-use crate::render::date::DocDate;
 
 /// The name of the first sheet.
 pub const SHEET: &str = "汇总";
@@ -126,7 +125,7 @@ fn row_of(entry: &Entry<'_>, columns: usize) -> Vec<Value> {
 }
 
 /// The town's workbook for `year`: 汇总, then a sheet per department. Its
-/// date is the departments' ([`DocDate`]).
+/// date is the departments' ([`super::dated`]).
 pub fn workbook(
     year: i32,
     town: &str,
@@ -134,13 +133,10 @@ pub fn workbook(
     source_date_epoch: Option<i64>,
 ) -> Result<Vec<u8>> {
     let mut wb = super::new_workbook();
-    let mut props = DocProperties::new()
+    let props = DocProperties::new()
         .set_title(format!("{year}年{town}{}汇总", labels::TITLE))
         .set_author(town);
-    if let Some(created) = DocDate::new(year, source_date_epoch).excel() {
-        props = props.set_creation_datetime(&created);
-    }
-    wb.set_properties(&props);
+    wb.set_properties(&super::dated(props, year, source_date_epoch));
     let f = Formats::new();
     let headers = headers();
     let columns = headers.len();
