@@ -125,7 +125,7 @@ fn row_of(entry: &Entry<'_>, columns: usize) -> Vec<Value> {
 }
 
 /// The town's workbook for `year`: 汇总, then a sheet per department. Its
-/// date is the departments' ([`super::dated`]).
+/// date is the departments': 1 January of `year`, or `source_date_epoch`.
 pub fn workbook(
     year: i32,
     town: &str,
