@@ -154,23 +154,86 @@ pub fn cell_of<'a>(sources: &'a BTreeMap<String, String>, path: &str) -> Option<
     }
 }
 
-/// `s` as compared with a label: no spaces, half-width brackets and colons.
+/// `s` as compared with a label: no spaces or invisible characters,
+/// half-width brackets and colons, no colon at the end (`部门名称：`).
 fn norm(s: &str) -> String {
-    s.chars()
-        .filter(|c| !c.is_whitespace())
+    let mut n: String = s
+        .chars()
+        .filter(|c| !c.is_whitespace() && !is_invisible(*c))
         .map(|c| match c {
             '（' => '(',
             '）' => ')',
             '：' => ':',
             c => c,
         })
-        .collect()
+        .collect();
+    while n.ends_with(':') {
+        n.pop();
+    }
+    n
 }
 
-/// Whether `t` has a 部门名称 label, i.e. was meant to be a form.
+/// Zero-width characters that a copy from a web page or a chat leaves in a
+/// cell without showing.
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}')
+}
+
+/// A 一级 or 二级 name as the national framework spells it, when it is one
+/// of the framework's written with stray spaces; else as typed.
+fn level_name(s: &str) -> String {
+    let n = norm(s);
+    FRAMEWORK
+        .iter()
+        .flat_map(|(l1, l2s)| std::iter::once(l1).chain(l2s.iter()))
+        .find(|name| norm(name) == n)
+        .map_or_else(|| fold(s), |name| (*name).to_string())
+}
+
+/// Whether `n` (normalised) heads the task table's column `want`, as the
+/// form writes it or as clerks shorten it: `任务名称`, `拟投入资金(元)`,
+/// `期望达到的目标`.
+fn is_task_head(want: &str, n: &str) -> bool {
+    match want {
+        labels::TASK_NAME => n == norm(want) || n == "任务名称",
+        labels::TASK_AMOUNT => task_amount_unit(n).is_some(),
+        labels::TASK_TARGET => n.starts_with("期望达到的目标"),
+        _ => n == norm(want),
+    }
+}
+
+/// What follows `拟投入的资金` (or `拟投入资金`) in a heading: `(元)`.
+fn task_amount_unit(n: &str) -> Option<&str> {
+    n.strip_prefix(&norm(labels::TASK_AMOUNT))
+        .or_else(|| n.strip_prefix("拟投入资金"))
+}
+
+/// Whether `n` (normalised) is the 其他需完成的任务 label, however its
+/// bracketed note is written: `其他需完成的任务`, `其他任务（选填）`.
+fn is_other_tasks(n: &str) -> bool {
+    let bare = n.split('(').next().unwrap_or(n);
+    bare.starts_with("其他") && bare.ends_with("任务") && bare.chars().count() <= 10
+}
+
+/// Whether `t` was meant to be a form: it has a 部门名称 label that is not
+/// a line of filling-in instructions (`部门名称 | 填写部门全称` on a
+/// 填表说明 sheet).
 pub fn names_a_department(t: &Table) -> bool {
+    if ["说明", "填表", "注意事项", "示例"]
+        .iter()
+        .any(|w| t.name.contains(w))
+    {
+        return false;
+    }
     let want = norm(labels::DEPARTMENT);
-    t.cells.iter().any(|c| norm(&c.text) == want)
+    let instruction = |s: &str| s.contains("填写") || s.contains("填报") || s.starts_with('请');
+    t.cells.iter().enumerate().any(|(i, c)| {
+        norm(&c.text) == want
+            && !t
+                .cells
+                .get(i + 1)
+                .is_some_and(|n| n.row == c.row && instruction(&n.text))
+    })
 }
 
 /// Reads the form in `t`; `Err` when `t` is not the form at all, naming
@@ -367,15 +430,10 @@ impl Reader<'_> {
         .into_iter()
         .enumerate()
         {
-            let w = norm(want);
-            let found = self.t.row(head_row).find(|(_, c)| {
-                let n = norm(&c.text);
-                if want == labels::TASK_AMOUNT {
-                    n.starts_with(&w)
-                } else {
-                    n == w
-                }
-            });
+            let found = self
+                .t
+                .row(head_row)
+                .find(|(_, c)| is_task_head(want, &norm(&c.text)));
             heads[k] = match found {
                 Some((i, _)) => i,
                 None => {
@@ -407,8 +465,9 @@ impl Reader<'_> {
             }
         };
 
+        // Labels that head several rows, merged or typed on each of them.
         for l in [labels::BASIC_INFO, labels::BUDGET] {
-            if let Some(i) = self.find(l, top, overall_row) {
+            for i in self.find_all(l, top, overall_row) {
                 self.label(i);
             }
         }
@@ -430,47 +489,47 @@ impl Reader<'_> {
             self.label(i);
             let field = Field::of("budget").key(f.key());
             *f.slot(&mut budget) = match self.right_of(i, &part1) {
-                Some(v) => self.amount(v, &field),
+                Some(v) => self.amount(v, &field, "万元", true),
                 None => None,
             };
         }
 
         self.label(overall_label);
-        let mut goals = Vec::new();
-        match self.right_of(overall_label, &[]) {
-            Some(i) if self.cell(i).row == overall_row => {
-                goals = text::goals(&self.cell(i).text);
-                let f = Field::of("overall").key("goals");
-                self.value(i, &f);
-                for k in 0..goals.len() {
-                    self.source_only(i, &f.at(k));
-                }
-            }
-            _ => self.error(
-                Some(overall_label),
-                Some(&Field::of("overall").key("goals")),
-                "总体绩效目标没有填写".into(),
-            ),
-        }
+        let tasks_label = self.find(labels::TASKS, overall_row + 1, head_row + 1);
+        let goals_end = tasks_label.map_or(head_row, |i| self.cell(i).row.min(head_row));
+        let goals = self.goals(overall_label, overall_row..goals_end.max(overall_row + 1));
 
         // The task table runs from its heading to part 2's heading.
         for i in heads {
             self.label(i);
         }
-        if let Some(i) = self.find(labels::TASKS, overall_row, head_row + 1) {
-            self.label(i);
-        }
         let task_unit = self.task_unit(heads[2]);
         let level3_head = self.find(labels::LEVEL3, head_row + 1, end);
         let part2_row = level3_head.map_or(end, |i| self.cell(i).row);
-        let other = self.find(labels::OTHER_TASKS, head_row + 1, part2_row);
-        let other_row = other.map_or(part2_row, |i| self.cell(i).row);
-        if let Some(i) = other {
+        for i in self.find_all(labels::TASKS, overall_row, part2_row) {
+            self.label(i);
+        }
+        // 其他需完成的任务, however its note is written, in the label column
+        // left of the task names (or exactly as the form writes it).
+        let name_col = self.cell(heads[0]).col;
+        let others: Vec<usize> = (0..self.t.cells.len())
+            .filter(|&i| {
+                let c = self.cell(i);
+                c.row > head_row
+                    && c.row < part2_row
+                    && self.used[i].is_none()
+                    && (self.norms[i] == norm(labels::OTHER_TASKS)
+                        || (c.col < name_col && is_other_tasks(&self.norms[i])))
+            })
+            .collect();
+        let other_row = others.first().map_or(part2_row, |&i| self.cell(i).row);
+        for i in others {
             self.label(i);
         }
         let slots = self.slots(&heads);
-        let tasks = self.tasks(head_row + 1..other_row, &slots, "tasks");
-        let other_tasks = self.tasks(other_row..part2_row, &slots, "other_tasks");
+        let unit = task_unit.label();
+        let tasks = self.tasks(head_row + 1..other_row, &slots, "tasks", unit);
+        let other_tasks = self.tasks(other_row..part2_row, &slots, "other_tasks", unit);
         if tasks.is_empty() {
             self.error(
                 Some(content_head),
@@ -512,6 +571,44 @@ impl Reader<'_> {
         })
     }
 
+    /// 总体绩效目标: the cells right of its label in `rows` (one cell with
+    /// every goal, or a goal a row under a label merged down or typed
+    /// again), split into goals.
+    fn goals(&mut self, label: usize, rows: std::ops::Range<u32>) -> Vec<String> {
+        let f = Field::of("overall").key("goals");
+        let label_col = self.cell(label).last_col;
+        let overall = norm(labels::OVERALL);
+        let cells: Vec<usize> = (0..self.t.cells.len())
+            .filter(|&i| {
+                let c = self.cell(i);
+                rows.contains(&c.row) && self.used[i].is_none() && !c.text.is_empty()
+            })
+            .collect();
+        let mut goals = Vec::new();
+        for i in cells {
+            if self.cell(i).col <= label_col {
+                if self.norms[i] == overall {
+                    self.label(i);
+                }
+                continue;
+            }
+            let these = text::goals(&self.cell(i).text);
+            if goals.is_empty() {
+                self.value(i, &f);
+            } else {
+                self.value(i, &f.at(goals.len()));
+            }
+            for k in goals.len()..goals.len() + these.len() {
+                self.source_only(i, &f.at(k));
+            }
+            goals.extend(these);
+        }
+        if goals.is_empty() {
+            self.error(Some(label), Some(&f), "总体绩效目标没有填写".into());
+        }
+        goals
+    }
+
     /// Town and year from the title block above row `top`.
     fn title(&mut self, top: u32) -> (String, i32) {
         let title = norm(labels::TITLE);
@@ -523,29 +620,39 @@ impl Reader<'_> {
                 break;
             }
             let n = norm(&c.text);
-            if let Some(normed) = n.strip_suffix(&title) {
+            if let Some(at) = n.find(&title) {
                 // Spaces in a town's name are the town's; elsewhere they
                 // are layout.
-                let prefix = fold(&c.text);
-                let prefix = prefix
+                let typed = fold(&c.text);
+                let prefix = typed
                     .trim()
-                    .strip_suffix(labels::TITLE)
-                    .map_or(normed.to_string(), str::to_string);
+                    .find(labels::TITLE)
+                    .map_or(n[..at].to_string(), |k| typed.trim()[..k].to_string());
                 town = Some((i, prefix));
                 self.value(i, &Field::of("town"));
+                // The year in the same cell, after the title: `…目标表（2024年）`.
+                if let Some(y) = year_line(&n[at + title.len()..]) {
+                    year = Some(y);
+                    self.source_only(i, &Field::of("year"));
+                }
             } else if let Some(y) = year_line(&n) {
                 year = Some(y);
                 self.value(i, &Field::of("year"));
             }
         }
-        // A year may lead the title, `2024年大朗镇…`, when no line says it.
-        let town = town.map(|(i, prefix)| match leading_year(&prefix) {
-            (Some(y), rest) if year.is_none() => {
-                year = Some(y);
-                self.source_only(i, &Field::of("year"));
-                rest.trim().to_string()
+        // A year may lead the title, `2024年大朗镇…`, or stand between the
+        // town and the title, `大朗镇2024年部门…`, when no line says it.
+        let town = town.map(|(i, prefix)| {
+            let (lead, rest) = leading_year(prefix.trim());
+            let (trail, rest) = trailing_year(rest);
+            match lead.or(trail) {
+                Some(y) if year.is_none_or(|known| known == y) => {
+                    year = Some(y);
+                    self.source_only(i, &Field::of("year"));
+                    rest.trim().to_string()
+                }
+                _ => prefix.trim().to_string(),
             }
-            _ => prefix.trim().to_string(),
         });
         let town = town.unwrap_or_else(|| {
             self.error(
@@ -580,7 +687,14 @@ impl Reader<'_> {
             Some(d) => u32::try_from(d.normalize().mantissa())
                 .ok()
                 .filter(|_| d.fract().is_zero()),
-            None => c.text.trim().parse::<u32>().ok(),
+            // `19人`, `3个`: the unit the label already says.
+            None => c
+                .text
+                .trim()
+                .trim_end_matches(['人', '个', '名', '家'])
+                .trim()
+                .parse::<u32>()
+                .ok(),
         };
         n.unwrap_or_else(|| {
             let text = c.text.clone();
@@ -594,10 +708,36 @@ impl Reader<'_> {
     }
 
     /// An amount cell: a number (rounded to cents, with a note if that
-    /// changed it) or text read exactly.
-    fn amount(&mut self, i: usize, field: &Field) -> Option<Decimal> {
+    /// changed it) or text read exactly. `-`, `/` or `无` reads as blank
+    /// where the form allows a blank (`may_be_blank`), with a note. A unit
+    /// typed after the number (`2,800,000.00元`) must be the column's `unit`.
+    fn amount(
+        &mut self,
+        i: usize,
+        field: &Field,
+        unit: &str,
+        may_be_blank: bool,
+    ) -> Option<Decimal> {
         self.value(i, field);
         let c = self.cell(i).clone();
+        if c.number.is_none() && text::is_placeholder(&c.text) {
+            let text = excerpt(&c.text);
+            if may_be_blank {
+                self.find_note(
+                    Severity::Warning,
+                    Some(i),
+                    Some(field),
+                    format!("“{text}”按空白读取（没有这项资金）"),
+                );
+            } else {
+                self.error(
+                    Some(i),
+                    Some(field),
+                    format!("拟投入的资金没有填写（“{text}”不是金额）"),
+                );
+            }
+            return None;
+        }
         match c.number {
             Some(d) => {
                 let r = text::cents(d);
@@ -611,8 +751,19 @@ impl Reader<'_> {
                 }
                 Some(r)
             }
-            None => match text::amount_text(&c.text) {
-                Some(d) => Some(d),
+            None => match text::amount_with_unit(&c.text) {
+                Some((d, None)) => Some(d),
+                Some((d, Some(typed))) if typed == unit => Some(d),
+                Some((_, Some(typed))) => {
+                    self.error(
+                        Some(i),
+                        Some(field),
+                        format!(
+                            "金额写的单位是“{typed}”，这一栏的单位是“{unit}”，请按“{unit}”填写"
+                        ),
+                    );
+                    None
+                }
                 None => {
                     self.error(
                         Some(i),
@@ -628,8 +779,7 @@ impl Reader<'_> {
     /// 元 or 万元, from `拟投入的资金(元)`.
     fn task_unit(&mut self, head: usize) -> TaskUnit {
         let n = norm(&self.cell(head).text);
-        let unit = n
-            .strip_prefix(&norm(labels::TASK_AMOUNT))
+        let unit = task_amount_unit(&n)
             .unwrap_or("")
             .trim_start_matches('(')
             .trim_end_matches(')');
@@ -683,15 +833,49 @@ impl Reader<'_> {
         out
     }
 
-    fn tasks(&mut self, rows: std::ops::Range<u32>, slots: &[(u32, u32)], key: &str) -> Vec<Task> {
+    /// Part 2's cells of `row` under each heading (as [`row_slots`](
+    /// Self::row_slots)); a 实施周期指标值 merged across 年度指标值 fills
+    /// both, as a clerk merges the two when they read the same.
+    fn value_slots(&self, row: u32, slots: &[(u32, u32)]) -> Vec<Option<usize>> {
+        let mut out = self.row_slots(row, slots);
+        if let (Some(p), None) = (out[3], out[4])
+            && self.cell(p).last_col >= slots[4].0
+        {
+            out[4] = Some(p);
+        }
+        out
+    }
+
+    fn tasks(
+        &mut self,
+        rows: std::ops::Range<u32>,
+        slots: &[(u32, u32)],
+        key: &str,
+        unit: &str,
+    ) -> Vec<Task> {
         let mut out = Vec::new();
         for row in rows {
             let cells = self.row_slots(row, slots);
             if cells.iter().all(Option::is_none) {
                 continue;
             }
+            // `无` typed in an unused task row (其他需完成的任务 left empty).
+            let amount_empty = cells[2].is_none_or(|i| {
+                text::is_placeholder(&self.cell(i).text)
+                    || self.cell(i).number.is_some_and(|d| d.is_zero())
+            });
+            let texts_empty = [cells[0], cells[1], cells[3]]
+                .iter()
+                .flatten()
+                .all(|&i| text::is_placeholder(&self.cell(i).text));
+            if amount_empty && texts_empty {
+                for &c in cells.iter().flatten() {
+                    self.label(c);
+                }
+                continue;
+            }
             // A totals row a clerk added: the form adds the tasks up itself.
-            if let Some(i) = cells[0]
+            if let Some(i) = cells[0].or(cells[1])
                 && TOTALS.contains(&self.norms[i].as_str())
             {
                 let name = self.cell(i).text.clone();
@@ -719,7 +903,7 @@ impl Reader<'_> {
             };
             let content = self.rich(cells[1], &f.key("content"));
             let amount = match cells[2] {
-                Some(i) => self.amount(i, &f.key("amount")),
+                Some(i) => self.amount(i, &f.key("amount"), unit, false),
                 None => None,
             };
             let amount = amount.unwrap_or_else(|| {
@@ -794,7 +978,11 @@ impl Reader<'_> {
                 }
             }
         }
-        let sat = self.find(labels::SATISFACTION, head_row + 1, end);
+        // 满意度调查（服务对象满意度）, or only its first words.
+        let sat = (0..self.t.cells.len()).find(|&i| {
+            let r = self.cell(i).row;
+            r > head_row && r < end && self.norms[i].starts_with("满意度调查")
+        });
         let sat_row = match sat {
             Some(i) => self.cell(i).row,
             None => {
@@ -817,13 +1005,27 @@ impl Reader<'_> {
         let groups = if positional {
             let (used, reported) = (self.used.clone(), self.report.len());
             let groups = self.groups_by_column(rows.clone(), &slots);
-            if self.report[reported..].iter().any(Finding::is_error) {
-                // The columns do not hold (the text export pasted into a
-                // sheet): read by meaning, as the export itself.
-                self.used = used;
-                self.report.truncate(reported);
-                positional = false;
-                self.groups_by_meaning(rows)
+            let errors = |r: &[Finding]| r.iter().filter(|f| f.is_error()).count();
+            let by_column = errors(&self.report[reported..]);
+            if by_column > 0 {
+                // The columns may not hold (the text export pasted into a
+                // sheet): read by meaning, as the export itself, and keep
+                // whichever reading finds fewer mistakes, so that a real
+                // mistake in a workbook is told in its columns' words.
+                let column_state = (
+                    std::mem::replace(&mut self.used, used),
+                    self.report.split_off(reported),
+                );
+                let by_meaning = self.groups_by_meaning(rows);
+                if errors(&self.report[reported..]) < by_column {
+                    positional = false;
+                    by_meaning
+                } else {
+                    self.used = column_state.0;
+                    self.report.truncate(reported);
+                    self.report.extend(column_state.1);
+                    groups
+                }
             } else {
                 groups
             }
@@ -836,7 +1038,7 @@ impl Reader<'_> {
         if let Some(s) = sat {
             self.label(s);
             let values: Vec<Option<usize>> = if positional {
-                let cells = self.row_slots(sat_row, &slots);
+                let cells = self.value_slots(sat_row, &slots);
                 vec![cells[3], cells[4]]
             } else {
                 let rest: Vec<usize> = self
@@ -873,19 +1075,45 @@ impl Reader<'_> {
         let mut groups: Vec<RawGroup> = Vec::new();
         let mut level1: Option<(String, Option<usize>)> = None;
         for row in rows {
-            let c = self.row_slots(row, slots);
+            let c = self.value_slots(row, slots);
             if let Some(i) = c[0] {
-                level1 = Some((fold(&self.cell(i).text), Some(i)));
+                let name = level_name(&self.cell(i).text);
+                // A 一级 typed again on each of its rows, not merged.
+                if level1.as_ref().is_some_and(|(l, _)| *l == name) {
+                    self.label(i);
+                } else {
+                    level1 = Some((name, Some(i)));
+                }
             }
             if let Some(i) = c[1] {
-                groups.push(RawGroup {
-                    level1: level1.clone(),
-                    level2: fold(&self.cell(i).text),
-                    level2_cell: Some(i),
-                    items: Vec::new(),
+                let name = level_name(&self.cell(i).text);
+                // A 二级 typed again on each of its rows: the same group.
+                let same = groups.last().is_some_and(|g| {
+                    g.level2 == name
+                        && g.level2_cell != Some(i)
+                        && g.level1.as_ref().map(|l| &l.0) == level1.as_ref().map(|l| &l.0)
                 });
+                if same {
+                    self.label(i);
+                } else {
+                    groups.push(RawGroup {
+                        level1: level1.clone(),
+                        level2: name,
+                        level2_cell: Some(i),
+                        items: Vec::new(),
+                    });
+                }
             }
-            if let [Some(n), Some(p), Some(a)] = [c[2], c[3], c[4]] {
+            let placeholders = [c[2], c[3], c[4]]
+                .iter()
+                .flatten()
+                .all(|&i| text::is_placeholder(&self.cell(i).text));
+            if c[2].is_some() && placeholders {
+                // `无` or `/` typed in an empty group's row: no indicator.
+                for &i in [c[2], c[3], c[4]].iter().flatten() {
+                    self.label(i);
+                }
+            } else if let [Some(n), Some(p), Some(a)] = [c[2], c[3], c[4]] {
                 self.push_item(&mut groups, [n, p, a]);
             } else if let Some(i) = c[2].or(c[3]).or(c[4]) {
                 self.error(
@@ -914,7 +1142,7 @@ impl Reader<'_> {
             let (mut l1, mut l2) = (None, None);
             let mut k = 0;
             while let Some(&i) = cells.get(k) {
-                let n = fold(&self.cell(i).text);
+                let n = level_name(&self.cell(i).text);
                 if l1.is_none() && l2.is_none() && is_level1(&n) {
                     l1 = Some(i);
                 } else if l2.is_none() && is_level2(&n) {
@@ -927,6 +1155,16 @@ impl Reader<'_> {
             let rest = &cells[k..];
             let item = match rest.len() {
                 0 => None,
+                _ if rest
+                    .iter()
+                    .all(|&i| text::is_placeholder(&self.cell(i).text)) =>
+                {
+                    // `无` or `/` typed in an empty group's row.
+                    for &i in rest {
+                        self.label(i);
+                    }
+                    None
+                }
                 1 | 2 => {
                     for &i in rest {
                         let text = excerpt(&self.cell(i).text);
@@ -949,9 +1187,9 @@ impl Reader<'_> {
                     Some([rest[n - 3], rest[n - 2], rest[n - 1]])
                 }
             };
-            let level1 = l1.map(|i| (fold(&self.cell(i).text), Some(i)));
+            let level1 = l1.map(|i| (level_name(&self.cell(i).text), Some(i)));
             if let Some(i) = l2 {
-                let level2 = fold(&self.cell(i).text);
+                let level2 = level_name(&self.cell(i).text);
                 let mut items = Vec::new();
                 if level2.ends_with(SATISFIED_GROUP) {
                     items.append(&mut waiting);
@@ -1090,6 +1328,19 @@ fn leading_year(s: &str) -> (Option<i32>, &str) {
     (None, s)
 }
 
+/// `大朗镇2024年` → (2024, `大朗镇`).
+fn trailing_year(s: &str) -> (Option<i32>, &str) {
+    let t = s.strip_suffix('度').unwrap_or(s);
+    if let Some(t) = t.strip_suffix('年') {
+        let digits = t.len() - t.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+        if digits == 4 {
+            let at = t.len() - digits;
+            return (t[at..].parse().ok(), &s[..at]);
+        }
+    }
+    (None, s)
+}
+
 /// `(2024年)`, `（2024年度）`, `2024年` → 2024.
 fn year_line(n: &str) -> Option<i32> {
     let inner = n.trim_start_matches('(').trim_end_matches(')');
@@ -1124,6 +1375,9 @@ mod tests {
         assert_eq!(year_line("(24年)"), None);
         assert_eq!(leading_year("2024年大朗镇"), (Some(2024), "大朗镇"));
         assert_eq!(leading_year("大朗镇"), (None, "大朗镇"));
+        assert_eq!(trailing_year("大朗镇2024年"), (Some(2024), "大朗镇"));
+        assert_eq!(trailing_year("大朗镇2024年度"), (Some(2024), "大朗镇"));
+        assert_eq!(trailing_year("大朗镇"), (None, "大朗镇"));
     }
 
     #[test]

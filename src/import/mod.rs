@@ -129,7 +129,11 @@ pub fn read_file(path: &Path) -> Result<Forms, String> {
     let stem = path
         .file_stem()
         .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
-    import(&bytes, &stem, &ext).map_err(|e| e.to_string())
+    // The caller says it is an error; the message keeps only the cell.
+    import(&bytes, &stem, &ext).map_err(|e| match e.cell {
+        Some(cell) => format!("{cell}：{}", e.message),
+        None => e.message,
+    })
 }
 
 /// The extensions of the files `import`, `check`, `render` and `batch`

@@ -226,6 +226,19 @@ mod generated {
                         }),
                     }
                 }
+                // Two 二级 groups of one name in a row are one group to
+                // a reader of the sheet (a clerk types the name on each
+                // row), as two 一级 blocks of one name are.
+                for l in &mut out {
+                    let mut groups: Vec<Group> = Vec::new();
+                    for g in std::mem::take(&mut l.groups) {
+                        match groups.last_mut() {
+                            Some(last) if last.name == g.name => last.items.extend(g.items),
+                            _ => groups.push(g),
+                        }
+                    }
+                    l.groups = groups;
+                }
                 out
             },
         )
@@ -1028,4 +1041,341 @@ fn the_first_missing_label_in_the_forms_order_is_named() {
     let bytes = seed_text_with(|l| l[14] = "目标\t无");
     let e = import::import(&bytes, "缺", "txt").unwrap_err();
     assert!(e.message.contains("找不到“总体绩效目标”"), "{e}");
+}
+
+/// Workbooks laid out by hand rather than by jixiao: the seed's own
+/// workbook as the importer reads it, edited the way clerks lay the form
+/// out in Excel or WPS, and written again.
+mod by_hand {
+    use super::*;
+    use jixiao::import::table::Cell;
+    use rust_decimal::prelude::ToPrimitive;
+
+    /// The seed's cells, as the importer reads jixiao's own workbook.
+    fn seed_cells() -> Vec<Cell> {
+        let seed = jixiao::render::xlsx::workbook(&seed_doc(), None).unwrap();
+        import::table::read(&seed, "x", "xlsx")
+            .unwrap()
+            .remove(0)
+            .cells
+    }
+
+    /// A workbook whose first sheet holds `cells`, merged ranges kept.
+    fn book(cells: &[Cell]) -> rust_xlsxwriter::Workbook {
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet();
+        ws.set_name("Sheet1").unwrap();
+        let f = rust_xlsxwriter::Format::new();
+        for c in cells {
+            let (r, col) = (c.row, c.col as u16);
+            if c.last_row > c.row || c.last_col > c.col {
+                ws.merge_range(r, col, c.last_row, c.last_col as u16, "", &f)
+                    .unwrap();
+            }
+            match c.number {
+                Some(n) => ws.write_number(r, col, n.to_f64().unwrap()),
+                None => ws.write_string(r, col, &c.text),
+            }
+            .unwrap();
+        }
+        wb
+    }
+
+    /// The seed's workbook with `edit` applied to its cells.
+    fn relaid(edit: impl FnOnce(&mut Vec<Cell>)) -> Vec<u8> {
+        let mut cells = seed_cells();
+        edit(&mut cells);
+        book(&cells).save_to_buffer().unwrap()
+    }
+
+    /// The cell reading `text` (its first line).
+    fn find<'a>(cells: &'a mut [Cell], text: &str) -> &'a mut Cell {
+        cells
+            .iter_mut()
+            .find(|c| c.text.lines().next() == Some(text) || c.text.starts_with(text))
+            .unwrap_or_else(|| panic!("no cell “{text}”"))
+    }
+
+    /// `n` empty rows inserted before row `at`; merged ranges across it grow.
+    fn insert_rows(cells: &mut [Cell], at: u32, n: u32) {
+        for c in cells {
+            if c.row >= at {
+                c.row += n;
+                c.last_row += n;
+            } else if c.last_row >= at {
+                c.last_row += n;
+            }
+        }
+    }
+
+    fn text_cell(row: u32, col: u32, text: &str) -> Cell {
+        Cell {
+            row,
+            col,
+            last_row: row,
+            last_col: col,
+            text: text.into(),
+            number: None,
+        }
+    }
+
+    /// The report's lines, for a failing assertion.
+    fn said(f: &Imported) -> String {
+        f.report
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// The form read back is the seed, with nothing left unread.
+    fn is_the_seed(bytes: &[u8]) -> Imported {
+        let f = only_form(bytes, "xlsx");
+        no_errors(&f);
+        all_accounted(&f);
+        assert_eq!(f.document, seed_doc(), "{}", said(&f));
+        f
+    }
+
+    #[test]
+    fn labels_typed_on_every_row_instead_of_merged_read_as_one_block() {
+        let f = is_the_seed(&relaid(|cells| {
+            let mut typed = Vec::new();
+            for c in cells.iter_mut() {
+                if c.last_row > c.row {
+                    for row in c.row + 1..=c.last_row {
+                        typed.push(Cell {
+                            row,
+                            last_row: row,
+                            ..c.clone()
+                        });
+                    }
+                    c.last_row = c.row;
+                }
+            }
+            cells.extend(typed);
+            cells.sort_by_key(|c| (c.row, c.col));
+        }));
+        // Every repeated label is known as one, not reported as stray.
+        assert!(
+            !f.report
+                .iter()
+                .any(|r| r.message.contains("不是表中的内容")),
+            "{}",
+            said(&f)
+        );
+    }
+
+    #[test]
+    fn goals_a_row_each_under_a_merged_label_are_all_read() {
+        is_the_seed(&relaid(|cells| {
+            let goals = find(cells, "目标1").clone();
+            let lines: Vec<String> = goals.text.lines().map(str::to_string).collect();
+            assert!(lines.len() > 2);
+            let extra = lines.len() as u32 - 1;
+            insert_rows(cells, goals.row + 1, extra);
+            find(cells, labels::OVERALL).last_row = goals.row + extra;
+            let first = find(cells, "目标1");
+            first.text = lines[0].clone();
+            for (k, line) in lines.iter().enumerate().skip(1) {
+                let mut c = goals.clone();
+                c.row += k as u32;
+                c.last_row = c.row;
+                c.text = line.clone();
+                cells.push(c);
+            }
+            cells.sort_by_key(|c| (c.row, c.col));
+        }));
+    }
+
+    use jixiao::model::labels;
+
+    #[test]
+    fn numbering_typed_by_hand_and_goals_wrapped_by_hand_are_read() {
+        is_the_seed(&relaid(|cells| {
+            for (i, typed) in [(1, "1、"), (2, "（2）"), (3, "三、"), (4, "4. ")] {
+                let c = find(cells, &format!("任务{i}"));
+                let name = c.text.split_once([':', '：']).unwrap().1.trim();
+                c.text = format!("{typed}{name}");
+            }
+            // A long goal broken over two lines with Alt+Enter.
+            let g = find(cells, "目标1");
+            let (first, rest) = g.text.split_once('\n').unwrap();
+            let cut = first.char_indices().nth(12).unwrap().0;
+            g.text = format!("{}\n{}\n{rest}", &first[..cut], &first[cut..]);
+        }));
+    }
+
+    #[test]
+    fn title_and_year_in_one_cell_and_labels_with_colons_are_read() {
+        for title in [
+            "大朗镇部门整体预算绩效目标表\n（2024年）",
+            "大朗镇部门整体预算绩效目标表(2024年)",
+            "大朗镇2024年部门整体预算绩效目标表",
+        ] {
+            is_the_seed(&relaid(|cells| {
+                find(cells, "大朗镇部门整体预算绩效目标表").text = title.into();
+                cells.retain(|c| !matches!(c.text.as_str(), "（2024年）" | "(2024年)"));
+                find(cells, labels::DEPARTMENT).text = "部门名称：".into();
+                // A zero-width space pasted from a web page.
+                find(cells, labels::STAFF).text = "财政供养\u{200B}人员数".into();
+            }));
+        }
+    }
+
+    #[test]
+    fn values_merged_across_both_columns_fill_both() {
+        is_the_seed(&relaid(|cells| {
+            let (period, annual) = {
+                let head = |t: &str| cells.iter().find(|c| c.text == t).unwrap().col;
+                (head(labels::PERIOD), head(labels::ANNUAL))
+            };
+            let mut merged = 0;
+            let same: Vec<(u32, String)> = cells
+                .iter()
+                .filter(|c| c.col == annual && c.row > 0)
+                .map(|c| (c.row, c.text.clone()))
+                .collect();
+            for (row, text) in same {
+                let Some(p) = cells
+                    .iter_mut()
+                    .find(|c| c.row == row && c.col == period && c.text == text)
+                else {
+                    continue;
+                };
+                if p.text == labels::PERIOD {
+                    continue;
+                }
+                p.last_col = annual;
+                merged += 1;
+                cells.retain(|c| !(c.row == row && c.col == annual));
+            }
+            // Every indicator and 满意度调查 read the same in the seed.
+            assert!(merged > 20, "{merged}");
+        }));
+    }
+
+    #[test]
+    fn nothing_typed_as_wu_or_a_dash_is_read_as_nothing() {
+        let bytes = relaid(|cells| {
+            // 无 in the empty 经济效益指标 group's row.
+            let g = find(cells, "经济效益指标").clone();
+            for (k, t) in ["无", "/", "—"].into_iter().enumerate() {
+                cells.push(text_cell(g.row, g.col + 1 + k as u32, t));
+            }
+            // A dash in the blank 市本级使用资金.
+            let city = find(cells, "市本级使用资金").clone();
+            cells.push(text_cell(city.row, city.last_col + 1, "-"));
+            cells.sort_by_key(|c| (c.row, c.col));
+        });
+        let f = is_the_seed(&bytes);
+        assert!(
+            f.report
+                .iter()
+                .any(|r| !r.is_error() && r.message.contains("“-”按空白读取")),
+            "{}",
+            said(&f)
+        );
+
+        // 无 where the other tasks go: there are none.
+        let f = only_form(
+            &relaid(|cells| {
+                let other = find(cells, "其他需完成的任务").clone();
+                cells.retain(|c| !(c.row == other.row && c.col > other.col));
+                cells.push(text_cell(other.row, other.col + 1, "无"));
+                cells.sort_by_key(|c| (c.row, c.col));
+            }),
+            "xlsx",
+        );
+        no_errors(&f);
+        assert!(
+            f.document.other_tasks.is_empty(),
+            "{:?}",
+            f.document.other_tasks
+        );
+    }
+
+    #[test]
+    fn amounts_typed_with_their_unit_are_read_and_a_wrong_unit_is_an_error() {
+        let with_unit = |unit_of_task1: &'static str| {
+            relaid(move |cells| {
+                let head = cells
+                    .iter()
+                    .find(|c| c.text.starts_with(labels::TASK_AMOUNT))
+                    .unwrap()
+                    .col;
+                let mut first = true;
+                for c in cells
+                    .iter_mut()
+                    .filter(|c| c.col == head && c.number.is_some())
+                {
+                    let n = c.number.take().unwrap();
+                    c.text = if first {
+                        first = false;
+                        match unit_of_task1 {
+                            "万元" => format!("{}万元", n / rust_decimal::Decimal::from(10_000)),
+                            _ => format!("{n}元"),
+                        }
+                    } else {
+                        format!("{n}元")
+                    };
+                }
+            })
+        };
+        is_the_seed(&with_unit("元"));
+        let f = only_form(&with_unit("万元"), "xlsx");
+        let e = f
+            .report
+            .iter()
+            .find(|r| r.is_error())
+            .unwrap_or_else(|| panic!("{}", said(&f)));
+        assert!(
+            e.message.contains("单位是“万元”") && e.message.contains("这一栏的单位是“元”"),
+            "{e}"
+        );
+        assert!(e.to_string().contains("任务1 › 拟投入的资金"), "{e}");
+    }
+
+    #[test]
+    fn a_notes_sheet_that_lists_the_labels_is_passed_over() {
+        let mut wb = book(&seed_cells());
+        let notes = wb.add_worksheet();
+        notes.set_name("填表说明").unwrap();
+        for (r, (label, how)) in [
+            ("栏目", "填写要求"),
+            ("部门名称", "填写部门全称"),
+            ("财政供养人员数", "按编制内实有人数填写"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            notes.write(r as u32, 0, label).unwrap();
+            notes.write(r as u32, 1, how).unwrap();
+        }
+        let forms = import::import(&wb.save_to_buffer().unwrap(), "全镇", "xlsx").unwrap();
+        assert_eq!(forms.forms.len(), 1);
+        assert_eq!(forms.forms[0].document, seed_doc());
+        assert_eq!(forms.skipped.len(), 1);
+        assert!(!forms.skipped[0].is_error(), "{}", forms.skipped[0]);
+    }
+
+    #[test]
+    fn a_blank_indicator_value_is_told_in_the_columns_words() {
+        let f = only_form(
+            &relaid(|cells| {
+                let annual = cells.iter().find(|c| c.text == labels::ANNUAL).unwrap().col;
+                let row = find(cells, "补助发放准确率").row;
+                cells.retain(|c| !(c.row == row && c.col == annual));
+            }),
+            "xlsx",
+        );
+        let errors: Vec<String> = f
+            .report
+            .iter()
+            .filter(|r| r.is_error())
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(errors.len(), 1, "{errors:#?}");
+        assert!(errors[0].contains("三级指标这一行不完整"), "{errors:#?}");
+    }
 }
