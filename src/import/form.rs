@@ -939,12 +939,14 @@ impl Reader<'_> {
         t
     }
 
-    /// A text field whose cell holds a fraction: the workbook may show it
-    /// as `90%`, which a sheet's number format says and calamine does not
-    /// pass on; the clerk is asked to look.
+    /// A text field whose cell shows a bare fraction: it may have been
+    /// meant as `90%`, or be shown so by a number format not read (an xls,
+    /// an ods); the clerk is asked to look. An xlsx cell formatted `0%`
+    /// already reads `90%`.
     fn numeric_text(&mut self, i: usize, field: &Field) {
         if let Some(n) = self.cell(i).number
             && !n.fract().is_zero()
+            && self.cell(i).text.parse::<Decimal>().is_ok_and(|t| t == n)
         {
             self.find_note(
                 Severity::Warning,

@@ -2,7 +2,8 @@
 //! budget system's text export becomes a [`Document`](crate::model::Document)
 //! and then a data file in the house format.
 //!
-//! [`table`] reads any input into one view of cells; [`form`] finds the
+//! [`table`] reads any input into one view of cells (an xlsx's cells as
+//! their number formats show them, through `xlsx_format`); [`form`] finds the
 //! form's labels in it and fills a document, recording which cell each
 //! value came from and reporting every cell it could not use; [`toml_out`]
 //! writes the document as `jixiao new` lays a data file out.
@@ -11,6 +12,7 @@ pub mod form;
 pub mod table;
 pub mod text;
 pub mod toml_out;
+mod xlsx_format;
 
 use std::path::Path;
 

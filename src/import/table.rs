@@ -9,8 +9,10 @@
 use std::io::{Cursor, Read, Seek};
 use std::str::FromStr;
 
-use calamine::{Data, Reader, Sheets};
+use calamine::{Data, ExcelDateTime, ExcelDateTimeType, Reader, Sheets};
 use rust_decimal::Decimal;
+
+use super::xlsx_format::{Formats, NumFmt, SheetFormats};
 
 /// Largest input file read, in bytes. A form is a few hundred kilobytes.
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
@@ -44,11 +46,13 @@ pub struct Cell {
     /// Last row and column of its merged range (itself when not merged).
     pub last_row: u32,
     pub last_col: u32,
-    /// The text as the cell shows it: lines joined with `\n`, trimmed.
+    /// The text as the cell shows it: lines joined with `\n`, trimmed. In
+    /// an xlsx, with the cell's number format where it is one
+    /// `xlsx_format` understands (`0%` shows `1` as `100%`).
     pub text: String,
     /// The exact value of a numeric cell (the shortest decimal that reads
-    /// back as the stored binary number); `None` for a text cell, so a text
-    /// amount is never read through `f64`.
+    /// back as the stored binary number), whatever its format shows;
+    /// `None` for a text cell, so a text amount is never read through `f64`.
     pub number: Option<Decimal>,
 }
 
@@ -243,10 +247,20 @@ fn read_workbook(bytes: &[u8]) -> Result<Vec<Table>, ReadError> {
 fn read_workbook_inner(bytes: &[u8]) -> Result<Vec<Table>, ReadError> {
     let mut wb = calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(open_error)?;
     let names = wb.sheet_names();
+    // Number formats are read for xlsx and xlsm only; calamine passes on
+    // none, so xls, xlsb and ods cells keep the text of their bare value.
+    let mut formats = match &wb {
+        Sheets::Xlsx(_) => Formats::read(bytes),
+        _ => None,
+    };
     let mut tables = Vec::new();
     for name in names {
         let mut t = match &mut wb {
-            Sheets::Xlsx(x) => xlsx_sheet(x, &name)?,
+            Sheets::Xlsx(x) => {
+                let date1904 = formats.as_ref().is_some_and(|f| f.date1904);
+                let shown = formats.as_mut().map(|f| f.sheet(&name)).unwrap_or_default();
+                xlsx_sheet(x, &name, &shown, date1904)?
+            }
             other => ranged_sheet(other, &name)?,
         };
         t.sort();
@@ -272,6 +286,8 @@ fn open_error(e: calamine::Error) -> ReadError {
 fn xlsx_sheet<RS: Read + Seek>(
     wb: &mut calamine::Xlsx<RS>,
     name: &str,
+    formats: &SheetFormats<'_>,
+    date1904: bool,
 ) -> Result<Table, ReadError> {
     let bad = |e: calamine::XlsxError| {
         ReadError(format!("无法读取工作表“{name}”，文件可能已损坏（{e}）"))
@@ -285,7 +301,11 @@ fn xlsx_sheet<RS: Read + Seek>(
         let mut reader = wb.worksheet_cells_reader(name).map_err(bad)?;
         while let Some(c) = reader.next_cell().map_err(bad)? {
             let (row, col) = c.get_position();
-            let Some(value) = value_of(&Data::from(c.get_value().clone())) else {
+            let data = Data::from(c.get_value().clone());
+            let shown = formats
+                .at(row, col)
+                .and_then(|f| formatted(f, &data, date1904));
+            let Some(value) = shown.or_else(|| value_of(&data)) else {
                 continue;
             };
             push(&mut cells, name, row, col, value)?;
@@ -339,6 +359,25 @@ fn value_of(v: &Data) -> Option<Value> {
     })
 }
 
+/// A cell as its number format shows it, for the formats `xlsx_format`
+/// understands; `None` keeps [`value_of`]'s value.
+fn formatted(f: &NumFmt, v: &Data, date1904: bool) -> Option<Value> {
+    let number = |n: Decimal| f.number(n).map(|text| Value::Shown { text, number: n });
+    match v {
+        // A date format calamine does not know (the zh-CN built-in ids):
+        // a serial number from 1900 (or 1904) up to the year 9999.
+        Data::Float(x) if f.is_date() && (0.0..2_958_466.0).contains(x) => {
+            let d = ExcelDateTime::new(*x, ExcelDateTimeType::DateTime, date1904);
+            Some(Value::Text(f.date(&d).unwrap_or_else(|| date_text(&d))))
+        }
+        Data::Float(x) => number(float_decimal(*x)?),
+        Data::Int(i) => number(Decimal::from(*i)),
+        Data::DateTime(d) => f.date(d).map(Value::Text),
+        Data::String(s) => f.text(s).map(Value::Text),
+        _ => None,
+    }
+}
+
 /// A date cell as the form writes dates, `2024年12月31日` (Excel turns
 /// such a text into a date as it is typed); a time of day is kept.
 fn date_text(d: &calamine::ExcelDateTime) -> String {
@@ -357,6 +396,11 @@ enum Value {
     Text(String),
     Number(Decimal),
     Float(f64),
+    /// A number and the text its format shows.
+    Shown {
+        text: String,
+        number: Decimal,
+    },
 }
 
 fn push(cells: &mut Vec<Cell>, sheet: &str, row: u32, col: u32, v: Value) -> Result<(), ReadError> {
@@ -373,6 +417,7 @@ fn push(cells: &mut Vec<Cell>, sheet: &str, row: u32, col: u32, v: Value) -> Res
             Some(d) => (d.normalize().to_string(), Some(d)),
             None => (f.to_string(), None),
         },
+        Value::Shown { text, number } => (clean(&text), Some(number)),
     };
     if text.is_empty() {
         return Ok(());

@@ -1379,3 +1379,141 @@ mod by_hand {
         assert!(errors[0].contains("三级指标这一行不完整"), "{errors:#?}");
     }
 }
+
+mod number_formats {
+    //! An xlsx cell reads as its number format shows it: a fraction
+    //! formatted `0%` as a percent, a count formatted `0"人"` with its unit,
+    //! a date formatted `yyyy"年"m"月"` as a month; amounts stay the numbers
+    //! they are, whatever their format.
+
+    use jixiao::model::Document;
+    use jixiao::model::document::Text;
+    use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+
+    use super::{all_accounted, no_errors, only_form};
+    use crate::support::seed_doc;
+
+    /// What a clerk typed where the workbook shows a text.
+    enum Typed {
+        Number(f64, &'static str),
+        /// Year, month, day.
+        Date(u16, u8, u8, &'static str),
+    }
+
+    /// jixiao's own workbook of `doc`, written again cell by cell as Excel
+    /// stores a clerk's typing: every number formatted `numbers`, and each
+    /// cell that shows a text of `typed` holding the value typed there, in
+    /// its format.
+    fn retyped(doc: &Document, numbers: &str, typed: &[(&str, Typed)]) -> Vec<u8> {
+        let own = jixiao::render::xlsx::workbook(doc, None).unwrap();
+        let table = &jixiao::import::table::read(&own, "x", "xlsx").unwrap()[0];
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet();
+        let number_format = Format::new().set_num_format(numbers);
+        for c in &table.cells {
+            let (row, col) = (c.row, c.col as u16);
+            match typed.iter().find(|(shown, _)| *shown == c.text) {
+                Some((_, Typed::Number(n, f))) => {
+                    let f = Format::new().set_num_format(*f);
+                    ws.write_number_with_format(row, col, *n, &f).unwrap();
+                }
+                Some((_, Typed::Date(y, m, d, f))) => {
+                    let f = Format::new().set_num_format(*f);
+                    let date = ExcelDateTime::from_ymd(*y, *m, *d).unwrap();
+                    ws.write_datetime_with_format(row, col, &date, &f).unwrap();
+                }
+                None => match c.number {
+                    Some(n) => {
+                        let n = rust_decimal::prelude::ToPrimitive::to_f64(&n).unwrap();
+                        ws.write_number_with_format(row, col, n, &number_format)
+                            .unwrap();
+                    }
+                    None => {
+                        ws.write(row, col, &c.text).unwrap();
+                    }
+                },
+            }
+        }
+        wb.save_to_buffer().unwrap()
+    }
+
+    /// The seed with indicator values a clerk would type as numbers.
+    fn doc_with(values: [&str; 4]) -> Document {
+        let mut doc = seed_doc();
+        let groups = &mut doc.indicators[0].groups;
+        groups[0].items[0].period = Text::One(values[0].into());
+        groups[0].items[0].annual = Text::One(values[1].into());
+        groups[1].items[0].period = Text::One(values[2].into());
+        groups[2].items[0].annual = Text::One(values[3].into());
+        doc
+    }
+
+    /// The form read back, with nothing to report: no error, and no
+    /// warning asking whether a fraction was meant as a percent.
+    fn imports_as(bytes: &[u8], doc: &Document) {
+        let f = only_form(bytes, "xlsx");
+        no_errors(&f);
+        all_accounted(&f);
+        let notes: Vec<String> = f.report.iter().map(ToString::to_string).collect();
+        assert!(notes.is_empty(), "{notes:#?}");
+        assert_eq!(&f.document, doc);
+    }
+
+    #[test]
+    fn percents_units_and_months_read_as_the_sheet_shows_them() {
+        let doc = doc_with(["34人", "100%", "95%", "2024年12月"]);
+        let bytes = retyped(
+            &doc,
+            "#,##0.00",
+            &[
+                ("34人", Typed::Number(34.0, "0\"人\"")),
+                ("100%", Typed::Number(1.0, "0%")),
+                ("95%", Typed::Number(0.95, "0%")),
+                ("2024年12月", Typed::Date(2024, 12, 1, "yyyy\"年\"m\"月\"")),
+            ],
+        );
+        imports_as(&bytes, &doc);
+    }
+
+    #[test]
+    fn decimals_literals_and_thousands_come_from_the_format() {
+        let doc = doc_with(["约1,500元", "95.5%", "≥90%", "2024年"]);
+        let bytes = retyped(
+            &doc,
+            "#,##0.00",
+            &[
+                ("约1,500元", Typed::Number(1500.0, "\"约\"#,##0\"元\"")),
+                ("95.5%", Typed::Number(0.955, "0.0%")),
+                ("≥90%", Typed::Number(0.9, "\"≥\"0%")),
+                ("2024年", Typed::Date(2024, 6, 30, "yyyy\"年\"")),
+            ],
+        );
+        imports_as(&bytes, &doc);
+    }
+
+    #[test]
+    fn a_full_date_keeps_the_forms_way_of_writing_it() {
+        // The seed's 时效指标 read 2024年12月31日.
+        let doc = seed_doc();
+        for format in ["yyyy\"年\"m\"月\"d\"日\"", "yyyy/m/d"] {
+            let bytes = retyped(
+                &doc,
+                "#,##0.00",
+                &[("2024年12月31日", Typed::Date(2024, 12, 31, format))],
+            );
+            imports_as(&bytes, &doc);
+        }
+    }
+
+    #[test]
+    fn amounts_and_counts_are_their_numbers_whatever_their_format() {
+        // Budget amounts, task amounts, 财政供养人员数 and 下属二级单位数,
+        // all formatted alike.
+        let doc = seed_doc();
+        for format in ["#,##0.00", "#,##0.00\"万元\"", "0%", "\"¥\"#,##0.00"] {
+            let f = only_form(&retyped(&doc, format, &[]), "xlsx");
+            no_errors(&f);
+            assert_eq!(f.document, doc, "{format}");
+        }
+    }
+}
