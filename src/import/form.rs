@@ -407,18 +407,35 @@ impl Reader<'_> {
             part1.extend(h.heads.iter().map(|s| norm(s)));
         }
 
-        // Labels are required in the form's order, so a missing one is named
-        // before any that follow it.
+        // The form's frame (总体绩效目标, the task table) must be there; a
+        // label of part 1 missing from a form of another shape is reported
+        // at its field and its value left blank. When the frame is missing,
+        // the sheet is not read, and the first label missing in the form's
+        // order is named.
         let overall = self.find(labels::OVERALL, top, end);
         let overall_row = overall.map_or(end, |i| self.cell(i).row);
-        let staff_label = self.require(labels::STAFF, top, overall_row)?;
-        let subunits_label = self.require(labels::SUBUNITS, top, overall_row)?;
-        let mut budget_labels = Vec::new();
-        for f in BudgetField::ALL {
-            budget_labels.push((f, self.require(f.label(), top, overall_row)?));
-        }
-        let overall_label = self.require(labels::OVERALL, top, end)?;
-        let content_head = self.require(labels::TASK_CONTENT, overall_row, end)?;
+        let staff_label = self.find(labels::STAFF, top, overall_row);
+        let subunits_label = self.find(labels::SUBUNITS, top, overall_row);
+        let budget_labels: Vec<(BudgetField, Option<usize>)> = BudgetField::ALL
+            .into_iter()
+            .map(|f| (f, self.find(f.label(), top, overall_row)))
+            .collect();
+        let first_missing = [
+            (labels::STAFF, staff_label),
+            (labels::SUBUNITS, subunits_label),
+        ]
+        .into_iter()
+        .chain(budget_labels.iter().map(|(f, i)| (f.label(), *i)))
+        .find(|(_, i)| i.is_none())
+        .map(|(l, _)| l);
+        let frame = |r: Result<usize, Finding>| {
+            r.map_err(|e| match first_missing {
+                Some(l) => self.require(l, top, overall_row).unwrap_err(),
+                None => e,
+            })
+        };
+        let overall_label = frame(self.require(labels::OVERALL, top, end))?;
+        let content_head = frame(self.require(labels::TASK_CONTENT, overall_row, end))?;
         let head_row = self.cell(content_head).row;
         let mut heads = [0usize; 4];
         for (k, want) in [
@@ -479,15 +496,22 @@ impl Reader<'_> {
                 self.label(i);
             }
         }
-        self.label(staff_label);
-        self.label(subunits_label);
-        let staff = self.count(staff_label, &part1, &Field::of("info").key("staff"));
-        let subunits = self.count(subunits_label, &part1, &Field::of("info").key("subunits"));
+        let staff = self.count(staff_label, labels::STAFF, &part1, "staff");
+        let subunits = self.count(subunits_label, labels::SUBUNITS, &part1, "subunits");
 
         let mut budget = Budget::default();
         for (f, i) in budget_labels {
-            self.label(i);
             let field = Field::of("budget").key(f.key());
+            let Some(i) = i else {
+                self.find_note(
+                    Severity::Warning,
+                    None,
+                    Some(&field),
+                    format!("表中没有“{}”这一栏，按空白读取", f.label()),
+                );
+                continue;
+            };
+            self.label(i);
             *f.slot(&mut budget) = match self.right_of(i, &part1) {
                 Some(v) => self.amount(v, &field, "万元", true),
                 None => None,
@@ -676,7 +700,18 @@ impl Reader<'_> {
         (town, year)
     }
 
-    fn count(&mut self, label: usize, part1: &[String], field: &Field) -> u32 {
+    /// 财政供养人员数 or 下属二级单位数 (`key`), right of its label.
+    fn count(&mut self, label: Option<usize>, name: &str, part1: &[String], key: &str) -> u32 {
+        let field = &Field::of("info").key(key);
+        let Some(label) = label else {
+            self.error(
+                None,
+                Some(field),
+                format!("表中没有“{name}”这一栏，请在原表中补上"),
+            );
+            return 0;
+        };
+        self.label(label);
         let Some(i) = self.right_of(label, part1) else {
             self.error(Some(label), Some(field), "没有填写人数/单位数".into());
             return 0;

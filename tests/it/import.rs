@@ -1359,6 +1359,43 @@ mod by_hand {
         assert!(!forms.skipped[0].is_error(), "{}", forms.skipped[0]);
     }
 
+    /// Another town's shape of the form: no 按预算级次划分 block, and no
+    /// 下属二级单位数. The rest is read; each missing field is named.
+    #[test]
+    fn a_form_without_some_rows_of_part_1_is_read_and_the_gaps_named() {
+        let bytes = relaid(|cells| {
+            let row = find(cells, "按预算级次划分").row;
+            let transfer = find(cells, "拟用于对下转移支付资金").row;
+            let col = find(cells, "按预算级次划分").col;
+            cells.retain(|c| {
+                !((c.row == row || c.row == transfer || c.row == row + 1) && c.col >= col)
+            });
+            let sub = find(cells, labels::SUBUNITS).clone();
+            cells.retain(|c| !(c.row == sub.row && c.col >= sub.col));
+        });
+        let f = only_form(&bytes, "xlsx");
+        let mut want = seed_doc();
+        want.budget.transfer = None;
+        assert_eq!(f.document, want, "{}", said(&f));
+        let errors: Vec<String> = f
+            .report
+            .iter()
+            .filter(|r| r.is_error())
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(errors.len(), 1, "{errors:#?}");
+        assert!(errors[0].contains("下属二级单位数"), "{errors:#?}");
+        for gone in ["市本级使用资金", "拟用于对下转移支付资金"] {
+            assert!(
+                f.report
+                    .iter()
+                    .any(|r| !r.is_error() && r.message.contains(gone)),
+                "{}",
+                said(&f)
+            );
+        }
+    }
+
     #[test]
     fn a_blank_indicator_value_is_told_in_the_columns_words() {
         let f = only_form(
