@@ -215,6 +215,16 @@ fn is_other_tasks(n: &str) -> bool {
     bare.starts_with("其他") && bare.ends_with("任务") && bare.chars().count() <= 10
 }
 
+/// The sheet is not the form, or lacks `label`.
+fn not_a_form(label: &str) -> Finding {
+    Finding {
+        severity: Severity::Error,
+        cell: None,
+        field: None,
+        message: format!("不是部门整体预算绩效目标表，或表格不完整：找不到“{label}”"),
+    }
+}
+
 /// Whether `t` was meant to be a form: it has a 部门名称 label that is not
 /// a line of filling-in instructions (`部门名称 | 填写部门全称` on a
 /// 填表说明 sheet).
@@ -361,12 +371,22 @@ impl Reader<'_> {
     }
 
     fn require(&self, label: &str, from: u32, to: u32) -> Result<usize, Finding> {
-        self.find(label, from, to).ok_or_else(|| Finding {
-            severity: Severity::Error,
-            cell: None,
-            field: None,
-            message: format!("不是部门整体预算绩效目标表，或表格不完整：找不到“{label}”"),
-        })
+        self.find(label, from, to).ok_or_else(|| not_a_form(label))
+    }
+
+    /// Whether every cell of `cells` (at least one) says "nothing here"
+    /// (`无`, `/`, `-`); such cells are then taken as read.
+    fn all_placeholders(&mut self, cells: &[usize]) -> bool {
+        let all = !cells.is_empty()
+            && cells
+                .iter()
+                .all(|&i| text::is_placeholder(&self.cell(i).text));
+        if all {
+            for &i in cells {
+                self.label(i);
+            }
+        }
+        all
     }
 
     /// The value cell right of label `i`: the next cell in its row, unless
@@ -428,12 +448,7 @@ impl Reader<'_> {
         .chain(budget_labels.iter().map(|(f, i)| (f.label(), *i)))
         .find(|(_, i)| i.is_none())
         .map(|(l, _)| l);
-        let frame = |r: Result<usize, Finding>| {
-            r.map_err(|e| match first_missing {
-                Some(l) => self.require(l, top, overall_row).unwrap_err(),
-                None => e,
-            })
-        };
+        let frame = |r: Result<usize, Finding>| r.map_err(|e| first_missing.map_or(e, not_a_form));
         let overall_label = frame(self.require(labels::OVERALL, top, end))?;
         let content_head = frame(self.require(labels::TASK_CONTENT, overall_row, end))?;
         let head_row = self.cell(content_head).row;
@@ -536,13 +551,14 @@ impl Reader<'_> {
         // 其他需完成的任务, however its note is written, in the label column
         // left of the task names (or exactly as the form writes it).
         let name_col = self.cell(heads[0]).col;
+        let exact = norm(labels::OTHER_TASKS);
         let others: Vec<usize> = (0..self.t.cells.len())
             .filter(|&i| {
                 let c = self.cell(i);
                 c.row > head_row
                     && c.row < part2_row
                     && self.used[i].is_none()
-                    && (self.norms[i] == norm(labels::OTHER_TASKS)
+                    && (self.norms[i] == exact
                         || (c.col < name_col && is_other_tasks(&self.norms[i])))
             })
             .collect();
@@ -1141,15 +1157,9 @@ impl Reader<'_> {
                     });
                 }
             }
-            let placeholders = [c[2], c[3], c[4]]
-                .iter()
-                .flatten()
-                .all(|&i| text::is_placeholder(&self.cell(i).text));
-            if c[2].is_some() && placeholders {
+            let typed: Vec<usize> = [c[2], c[3], c[4]].into_iter().flatten().collect();
+            if c[2].is_some() && self.all_placeholders(&typed) {
                 // `无` or `/` typed in an empty group's row: no indicator.
-                for &i in [c[2], c[3], c[4]].iter().flatten() {
-                    self.label(i);
-                }
             } else if let [Some(n), Some(p), Some(a)] = [c[2], c[3], c[4]] {
                 self.push_item(&mut groups, [n, p, a]);
             } else if let Some(i) = c[2].or(c[3]).or(c[4]) {
@@ -1192,16 +1202,8 @@ impl Reader<'_> {
             let rest = &cells[k..];
             let item = match rest.len() {
                 0 => None,
-                _ if rest
-                    .iter()
-                    .all(|&i| text::is_placeholder(&self.cell(i).text)) =>
-                {
-                    // `无` or `/` typed in an empty group's row.
-                    for &i in rest {
-                        self.label(i);
-                    }
-                    None
-                }
+                // `无` or `/` typed in an empty group's row.
+                _ if self.all_placeholders(rest) => None,
                 1 | 2 => {
                     for &i in rest {
                         let text = excerpt(&self.cell(i).text);

@@ -470,37 +470,31 @@ fn split_sections(code: &str) -> Option<Vec<&str>> {
     Some(out)
 }
 
+/// The characters up to `end` (consumed, not returned); `None` when the
+/// section ends first.
+fn until(it: &mut std::str::CharIndices<'_>, end: char) -> Option<String> {
+    let mut s = String::new();
+    loop {
+        match it.next()? {
+            (_, c) if c == end => return Some(s),
+            (_, c) => s.push(c),
+        }
+    }
+}
+
 fn tokens(section: &str) -> Option<Vec<Tok>> {
     let mut out = Vec::new();
     let mut it = section.char_indices();
     while let Some((i, c)) = it.next() {
         match c {
-            '"' => {
-                let mut s = String::new();
-                loop {
-                    match it.next()? {
-                        (_, '"') => break,
-                        (_, ch) => s.push(ch),
-                    }
-                }
-                out.push(Tok::Literal(s));
-            }
+            '"' => out.push(Tok::Literal(until(&mut it, '"')?)),
             '\\' => out.push(Tok::Literal(it.next()?.1.to_string())),
             // Padding the width of the next character, or filling the cell
             // with it: nothing of the text.
             '_' | '*' => {
                 it.next()?;
             }
-            '[' => {
-                let mut s = String::new();
-                loop {
-                    match it.next()? {
-                        (_, ']') => break,
-                        (_, ch) => s.push(ch),
-                    }
-                }
-                out.push(Tok::Bracket(s));
-            }
+            '[' => out.push(Tok::Bracket(until(&mut it, ']')?)),
             _ => {
                 let rest = &section[i..];
                 let keyword = ["general", "g/通用格式"].into_iter().find(|k| {
