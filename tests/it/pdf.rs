@@ -285,15 +285,16 @@ fn page_count(pdf: &[u8]) -> usize {
 /// Checks that a merged label shows on a page whose rows all belong to its
 /// block: set in its column, whole, and centred on the block's rows there.
 /// `parts` are the label's lines as the column wraps it; `column` its left
-/// and right edges; rows' text starts at `rows_from` and, below a repeated
-/// header, at `below`.
+/// and right edges; rows' text starts at `rows_from` and lies between
+/// `below` (a repeated header's bottom, or 0) and `above` (the next block's
+/// top, or the page's footer).
 fn assert_label(
     page: usize,
     ws: &[Word],
     parts: &[&str],
     column: (f64, f64),
     rows_from: f64,
-    below: f64,
+    (below, above): (f64, f64),
 ) {
     let found: Vec<&Word> = parts
         .iter()
@@ -304,10 +305,10 @@ fn assert_label(
         })
         .collect();
     let label_mid = (found[0].y.0 + found[found.len() - 1].y.1) / 2.0;
-    // The rows: every word right of the label columns, above the footer.
+    // The rows: every word right of the label columns, in the range.
     let rows: Vec<&Word> = ws
         .iter()
-        .filter(|w| w.x.0 >= rows_from && w.y.0 > below && w.y.1 < 841.9 - 57.0)
+        .filter(|w| w.x.0 >= rows_from && w.y.0 > below && w.y.1 < above)
         .collect();
     let top = rows.iter().map(|w| w.y.0).fold(f64::MAX, f64::min);
     let bottom = rows.iter().map(|w| w.y.1).fold(0.0, f64::max);
@@ -316,6 +317,9 @@ fn assert_label(
         "page {page}: {parts:?} at y {label_mid:.0}, rows from {top:.0} to {bottom:.0}"
     );
 }
+
+/// The top of a page's footer line (第 N 页), in points from the top.
+const FOOTER: f64 = 841.9 - 57.0;
 
 /// Merged label cells crossing a page break (typst#4707 would leave them
 /// blank on the later pages): every page that holds rows of a long 二级
@@ -354,7 +358,7 @@ fn merged_labels_show_again_on_every_page_their_rows_reach() {
         edge(Part::Indicators, 2),
         edge(Part::Indicators, 3),
     );
-    let (mut task_pages, mut item_pages, mut whole_pages) = (0, 0, 0);
+    let (mut task_pages, mut item_pages, mut whole_pages, mut ended_pages) = (0, 0, 0, 0);
     for p in 1..=page_count(&pdf) {
         let ws = words(&pdf, p);
         let has = |t: &str| ws.iter().any(|w| w.text.contains(t));
@@ -369,7 +373,7 @@ fn merged_labels_show_again_on_every_page_their_rows_reach() {
                     &["年度重点工作", "任务"],
                     (left, label_end),
                     label_end,
-                    0.0,
+                    (0.0, FOOTER),
                 );
             }
         }
@@ -381,10 +385,28 @@ fn merged_labels_show_again_on_every_page_their_rows_reach() {
                     .iter()
                     .find(|w| w.text == "三级指标")
                     .expect("header on every page");
-                assert_label(p, &ws, &["绩效", "指标"], (left, c1), c3, header.y.1);
-                assert_label(p, &ws, &["产出指标"], (c1, c2), c3, header.y.1);
-                assert_label(p, &ws, &["数量指标"], (c2, c3), c3, header.y.1);
+                let rows = (header.y.1, FOOTER);
+                assert_label(p, &ws, &["绩效", "指标"], (left, c1), c3, rows);
+                assert_label(p, &ws, &["产出指标"], (c1, c2), c3, rows);
+                assert_label(p, &ws, &["数量指标"], (c2, c3), c3, rows);
             }
+        }
+        // The page where 产出指标 ends, below the rest of a row broken
+        // across the page before: the label is centred on all of its rows
+        // there, the broken row's rest included.
+        if p > 1 && !has("数量项") && !has("加测任务") && has("经济效益") {
+            ended_pages += 1;
+            let header = ws
+                .iter()
+                .find(|w| w.text == "三级指标")
+                .expect("header on every page");
+            let next = ws
+                .iter()
+                .find(|w| w.text.starts_with("经济效益"))
+                .expect("the next 二级 group");
+            let rows = (header.y.1, next.y.0);
+            assert_label(p, &ws, &["产出指标"], (c1, c2), c3, rows);
+            assert_label(p, &ws, &["成本指标"], (c2, c3), c3, rows);
         }
     }
     assert!(
@@ -395,4 +417,5 @@ fn merged_labels_show_again_on_every_page_their_rows_reach() {
         whole_pages >= 2,
         "only {whole_pages} pages of one block alone"
     );
+    assert_eq!(ended_pages, 1, "the page where 产出指标 ends");
 }
