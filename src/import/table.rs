@@ -63,6 +63,10 @@ pub struct Table {
     pub name: String,
     pub origin: Origin,
     pub cells: Vec<Cell>,
+    /// Formula cells that the workbook holds no result for (a workbook
+    /// written by a program and never opened in Excel or WPS): row, column
+    /// and the formula. Read as blank, since jixiao does not compute them.
+    pub uncomputed: Vec<(u32, u32, String)>,
 }
 
 impl Table {
@@ -297,10 +301,17 @@ fn xlsx_sheet<RS: Read + Seek>(
         None => Vec::new(),
     };
     let mut cells = Vec::new();
+    // Cells written out with no value: a formula without its result, or
+    // (harmless) an empty cell written long-hand.
+    let mut valueless = std::collections::HashSet::new();
     {
         let mut reader = wb.worksheet_cells_reader(name).map_err(bad)?;
         while let Some(c) = reader.next_cell().map_err(bad)? {
             let (row, col) = c.get_position();
+            if matches!(c.get_value(), calamine::DataRef::Empty) && valueless.len() < MAX_UNCOMPUTED
+            {
+                valueless.insert((row, col));
+            }
             let data = Data::from(c.get_value().clone());
             let shown = formats
                 .at(row, col)
@@ -311,11 +322,44 @@ fn xlsx_sheet<RS: Read + Seek>(
             push(&mut cells, name, row, col, value)?;
         }
     }
+    let uncomputed = if valueless.is_empty() {
+        Vec::new()
+    } else {
+        formulas_at(wb, name, &valueless)
+    };
     Ok(Table {
         name: name.to_string(),
         origin: Origin::Workbook,
         cells: merged(cells, &merges),
+        uncomputed,
     })
+}
+
+/// Most formula cells without a result reported per sheet.
+const MAX_UNCOMPUTED: usize = 1000;
+
+/// The formulas of the cells at `at`, read in a second pass over the sheet
+/// (only when some cell had no value, which a workbook saved by Excel or
+/// WPS seldom has). A sheet whose formulas cannot be read gives none: the
+/// values were read already.
+fn formulas_at<RS: Read + Seek>(
+    wb: &mut calamine::Xlsx<RS>,
+    name: &str,
+    at: &std::collections::HashSet<(u32, u32)>,
+) -> Vec<(u32, u32, String)> {
+    let mut found = Vec::new();
+    let Ok(mut reader) = wb.worksheet_cells_reader(name) else {
+        return found;
+    };
+    while let Ok(Some(c)) = reader.next_formula() {
+        let (row, col) = c.get_position();
+        let f = c.get_value().trim();
+        if !f.is_empty() && at.contains(&(row, col)) {
+            found.push((row, col, f.trim_start_matches('=').to_string()));
+        }
+    }
+    found.sort();
+    found
 }
 
 /// An xls or ods sheet, read whole (these formats are bounded by the file
@@ -343,6 +387,7 @@ fn ranged_sheet<RS: Read + Seek>(wb: &mut Sheets<RS>, name: &str) -> Result<Tabl
         name: name.to_string(),
         origin: Origin::Workbook,
         cells: merged(cells, &merges),
+        uncomputed: Vec::new(),
     })
 }
 
@@ -506,6 +551,7 @@ pub fn read_text(bytes: &[u8], stem: &str) -> Result<Table, ReadError> {
         name: stem.to_string(),
         origin: Origin::TextExport,
         cells,
+        uncomputed: Vec::new(),
     })
 }
 

@@ -1137,6 +1137,83 @@ mod by_hand {
         f
     }
 
+    /// A workbook written by a program that stores formulas without their
+    /// results (Excel and WPS store both): the value the clerk sees in
+    /// Excel is unknown to the importer, which says so at the cell rather
+    /// than read a blank amount silently. The same workbook with the
+    /// result stored reads as the seed.
+    #[test]
+    fn a_formula_without_its_result_is_an_error_at_its_cell() {
+        let mut cells = seed_cells();
+        let label = find(&mut cells, "基本支出").clone();
+        let at = cells
+            .iter()
+            .position(|c| c.row == label.row && c.col == label.last_col + 1)
+            .expect("基本支出's amount");
+        let amount = cells.remove(at);
+        let mut wb = book(&cells);
+        let formula = rust_xlsxwriter::Formula::new(format!("={}-0", amount.text))
+            .set_result(amount.text.clone());
+        wb.worksheet_from_index(0)
+            .unwrap()
+            .write_formula(amount.row, amount.col as u16, formula)
+            .unwrap();
+        let with_result = wb.save_to_buffer().unwrap();
+        let f = only_form(&with_result, "xlsx");
+        assert_eq!(f.document, seed_doc(), "{}", said(&f));
+
+        let without = without_formula_results(&with_result);
+        assert_ne!(without, with_result, "a result was taken out");
+        let f = only_form(&without, "xlsx");
+        let cell = format!("Sheet1!{}", import::table::a1(amount.row, amount.col));
+        let e = f
+            .report
+            .iter()
+            .find(|r| r.is_error() && r.cell.as_deref() == Some(cell.as_str()))
+            .unwrap_or_else(|| panic!("no error at {cell}:\n{}", said(&f)));
+        assert!(
+            e.message.contains("公式") && e.message.contains("保存后再导入"),
+            "{e}"
+        );
+        assert!(e.message.contains(&format!("={}-0", amount.text)), "{e}");
+    }
+
+    /// The workbook with every formula's stored result taken out, as a
+    /// program that never computes them writes it.
+    fn without_formula_results(xlsx: &[u8]) -> Vec<u8> {
+        use std::io::{Read as _, Write as _};
+        let mut zin = zip::ZipArchive::new(std::io::Cursor::new(xlsx)).unwrap();
+        let mut out = std::io::Cursor::new(Vec::new());
+        {
+            let mut z = zip::ZipWriter::new(&mut out);
+            let opts = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Deflated);
+            for i in 0..zin.len() {
+                let mut f = zin.by_index(i).unwrap();
+                let name = f.name().unwrap().to_string();
+                let mut bytes = Vec::new();
+                f.read_to_end(&mut bytes).unwrap();
+                if name.starts_with("xl/worksheets/") {
+                    let xml = String::from_utf8(bytes).unwrap();
+                    let mut kept = String::new();
+                    let mut rest = xml.as_str();
+                    while let Some(i) = rest.find("</f><v>") {
+                        kept.push_str(&rest[..i + 4]);
+                        let after = &rest[i + 4..];
+                        let end = after.find("</v>").unwrap() + 4;
+                        rest = &after[end..];
+                    }
+                    kept.push_str(rest);
+                    bytes = kept.into_bytes();
+                }
+                z.start_file(name, opts).unwrap();
+                z.write_all(&bytes).unwrap();
+            }
+            z.finish().unwrap();
+        }
+        out.into_inner()
+    }
+
     #[test]
     fn labels_typed_on_every_row_instead_of_merged_read_as_one_block() {
         let f = is_the_seed(&relaid(|cells| {
