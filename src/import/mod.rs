@@ -45,11 +45,27 @@ pub fn import(bytes: &[u8], stem: &str, ext: &str) -> Result<Forms, Finding> {
         message: e.0,
     })?;
     let several = tables.len() > 1;
+    // A hidden sheet (an old copy of the form, the lists behind a
+    // drop-down) is not what the workbook shows, so it is read only when
+    // the workbook shows nothing else.
+    let shows_any = tables.iter().any(|t| !t.hidden && !t.cells.is_empty());
     let mut forms = Vec::new();
     let mut skipped = Vec::new();
     let mut first_error = None;
     for t in &tables {
         if t.cells.is_empty() {
+            continue;
+        }
+        if t.hidden && shows_any {
+            skipped.push(Finding {
+                severity: Severity::Warning,
+                cell: None,
+                field: None,
+                message: format!(
+                    "工作表“{}”在工作簿中是隐藏的，已跳过；要导入它，请先在 Excel/WPS 中取消隐藏",
+                    t.name
+                ),
+            });
             continue;
         }
         if several && t.name == summary::SHEET {

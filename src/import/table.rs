@@ -67,6 +67,8 @@ pub struct Table {
     /// written by a program and never opened in Excel or WPS): row, column
     /// and the formula. Read as blank, since jixiao does not compute them.
     pub uncomputed: Vec<(u32, u32, String)>,
+    /// A sheet the workbook keeps hidden.
+    pub hidden: bool,
 }
 
 impl Table {
@@ -250,7 +252,13 @@ fn read_workbook(bytes: &[u8]) -> Result<Vec<Table>, ReadError> {
 
 fn read_workbook_inner(bytes: &[u8]) -> Result<Vec<Table>, ReadError> {
     let mut wb = calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(open_error)?;
-    let names = wb.sheet_names();
+    // Sheets of cells only: a chart sheet holds none.
+    let sheets: Vec<(String, bool)> = wb
+        .sheets_metadata()
+        .iter()
+        .filter(|s| !matches!(s.typ, calamine::SheetType::ChartSheet))
+        .map(|s| (s.name.clone(), s.visible != calamine::SheetVisible::Visible))
+        .collect();
     // Number formats are read for xlsx and xlsm only; calamine passes on
     // none, so xls, xlsb and ods cells keep the text of their bare value.
     let mut formats = match &wb {
@@ -258,7 +266,7 @@ fn read_workbook_inner(bytes: &[u8]) -> Result<Vec<Table>, ReadError> {
         _ => None,
     };
     let mut tables = Vec::new();
-    for name in names {
+    for (name, hidden) in sheets {
         let mut t = match &mut wb {
             Sheets::Xlsx(x) => {
                 let date1904 = formats.as_ref().is_some_and(|f| f.date1904);
@@ -268,6 +276,7 @@ fn read_workbook_inner(bytes: &[u8]) -> Result<Vec<Table>, ReadError> {
             other => ranged_sheet(other, &name)?,
         };
         t.sort();
+        t.hidden = hidden;
         tables.push(t);
     }
     Ok(tables)
@@ -332,6 +341,7 @@ fn xlsx_sheet<RS: Read + Seek>(
         origin: Origin::Workbook,
         cells: merged(cells, &merges),
         uncomputed,
+        hidden: false,
     })
 }
 
@@ -388,6 +398,7 @@ fn ranged_sheet<RS: Read + Seek>(wb: &mut Sheets<RS>, name: &str) -> Result<Tabl
         origin: Origin::Workbook,
         cells: merged(cells, &merges),
         uncomputed: Vec::new(),
+        hidden: false,
     })
 }
 
@@ -552,6 +563,7 @@ pub fn read_text(bytes: &[u8], stem: &str) -> Result<Table, ReadError> {
         origin: Origin::TextExport,
         cells,
         uncomputed: Vec::new(),
+        hidden: false,
     })
 }
 

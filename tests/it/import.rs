@@ -1137,6 +1137,53 @@ mod by_hand {
         f
     }
 
+    /// A clerk's workbook often holds more than the form: a chart on a
+    /// sheet of its own, and hidden sheets (an old copy of the form, the
+    /// lists behind a drop-down). The chart sheet holds no cells and is
+    /// passed over; a hidden sheet is not read as a form while the workbook
+    /// shows one, and the report says so.
+    #[test]
+    fn a_chart_sheet_and_a_hidden_old_copy_are_passed_over() {
+        let cells = seed_cells();
+        let mut wb = book(&cells);
+        let mut chart = rust_xlsxwriter::Chart::new(rust_xlsxwriter::ChartType::Column);
+        chart.add_series().set_values("Sheet1!$C$5:$C$6");
+        wb.add_chartsheet()
+            .set_name("图表")
+            .unwrap()
+            .insert_chart(0, 0, &chart)
+            .unwrap();
+        // Last year's form, kept hidden.
+        let old = wb.add_worksheet();
+        old.set_name("2023年").unwrap().set_hidden(true);
+        for c in &cells {
+            match c.number {
+                Some(n) => old.write_number(c.row, c.col as u16, n.to_f64().unwrap()),
+                None => old.write_string(c.row, c.col as u16, c.text.replace("2024", "2023")),
+            }
+            .unwrap();
+        }
+        let bytes = wb.save_to_buffer().unwrap();
+        let forms = import::import(&bytes, "表", "xlsx").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(forms.forms.len(), 1, "{:?}", forms.skipped);
+        assert_eq!(forms.forms[0].sheet, "Sheet1");
+        assert_eq!(forms.forms[0].document, seed_doc());
+        let hidden = forms
+            .skipped
+            .iter()
+            .find(|f| f.message.contains("2023年"))
+            .unwrap_or_else(|| panic!("the hidden sheet is not named: {:?}", forms.skipped));
+        assert!(
+            !hidden.is_error() && hidden.message.contains("隐藏"),
+            "{hidden}"
+        );
+        assert!(
+            !forms.skipped.iter().any(|f| f.message.contains("图表")),
+            "{:?}",
+            forms.skipped
+        );
+    }
+
     /// A workbook written by a program that stores formulas without their
     /// results (Excel and WPS store both): the value the clerk sees in
     /// Excel is unknown to the importer, which says so at the cell rather
