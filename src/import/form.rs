@@ -273,6 +273,24 @@ pub fn recognise(t: &Table) -> Result<Imported, Finding> {
         };
         uses.push((t.cell_ref(c), u));
     }
+    // A hidden row's values are imported like any other: the clerk may
+    // have hidden a row meant to be left out, so each such row is named.
+    for &row in &t.hidden_rows {
+        let used = t
+            .row(row)
+            .find(|(i, _)| matches!(uses[*i].1, Use::Value(_)));
+        if let Some((_, c)) = used {
+            r.report.push(Finding {
+                severity: Severity::Warning,
+                cell: Some(t.cell_ref(c)),
+                field: None,
+                message: format!(
+                    "第{}行在工作簿中是隐藏的，其中的内容已照常导入；如果这一行不该填报，请在工作簿中删除它后再导入",
+                    row + 1
+                ),
+            });
+        }
+    }
     // A formula without its result would import as blank what the clerk
     // sees as a number or a text in Excel: an error, so nothing is lost
     // without a word.

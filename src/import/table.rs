@@ -69,6 +69,8 @@ pub struct Table {
     pub uncomputed: Vec<(u32, u32, String)>,
     /// A sheet the workbook keeps hidden.
     pub hidden: bool,
+    /// Rows (from 0) the sheet keeps hidden, in order.
+    pub hidden_rows: Vec<u32>,
 }
 
 impl Table {
@@ -342,6 +344,7 @@ fn xlsx_sheet<RS: Read + Seek>(
         cells: merged(cells, &merges),
         uncomputed,
         hidden: false,
+        hidden_rows: formats.hidden_rows.clone(),
     })
 }
 
@@ -399,6 +402,7 @@ fn ranged_sheet<RS: Read + Seek>(wb: &mut Sheets<RS>, name: &str) -> Result<Tabl
         cells: merged(cells, &merges),
         uncomputed: Vec::new(),
         hidden: false,
+        hidden_rows: Vec::new(),
     })
 }
 
@@ -564,6 +568,7 @@ pub fn read_text(bytes: &[u8], stem: &str) -> Result<Table, ReadError> {
         cells,
         uncomputed: Vec::new(),
         hidden: false,
+        hidden_rows: Vec::new(),
     })
 }
 

@@ -42,10 +42,13 @@ pub struct Formats<'a> {
     parts: HashMap<String, String>,
 }
 
-/// A sheet's cells that have a format [`NumFmt`] understands.
+/// A sheet's cells that have a format [`NumFmt`] understands, and its
+/// hidden rows.
 #[derive(Default)]
 pub struct SheetFormats<'f> {
     cells: HashMap<(u32, u32), &'f NumFmt>,
+    /// Rows (from 0) the sheet keeps hidden, in order.
+    pub hidden_rows: Vec<u32>,
 }
 
 impl SheetFormats<'_> {
@@ -58,14 +61,13 @@ impl SheetFormats<'_> {
 impl<'a> Formats<'a> {
     /// The workbook's styles and sheets; `None` when a part is missing,
     /// damaged or beyond the bounds (the workbook is then read as without
-    /// formats), or when no style has a format understood here.
+    /// formats or hidden rows). Without a styles part, no cell has a format.
     pub fn read(bytes: &'a [u8]) -> Option<Self> {
         let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
-        let styles_xml = read_part(&mut zip, "xl/styles.xml")?;
-        let styles = styles(&parse(&styles_xml)?);
-        if styles.iter().all(Option::is_none) {
-            return None;
-        }
+        let styles = match read_part(&mut zip, "xl/styles.xml") {
+            Some(xml) => styles(&parse(&xml)?),
+            None => Vec::new(),
+        };
         let workbook_xml = read_part(&mut zip, "xl/workbook.xml")?;
         let rels_xml = read_part(&mut zip, "xl/_rels/workbook.xml.rels")?;
         let workbook = parse(&workbook_xml)?;
@@ -101,8 +103,9 @@ impl<'a> Formats<'a> {
         })
     }
 
-    /// The formatted cells of sheet `name`; none when its part cannot be
-    /// read within the bounds.
+    /// The formatted cells and hidden rows of sheet `name`; none when its
+    /// part cannot be read within the bounds. The part is parsed only when
+    /// a style has a format understood here or a row may be hidden.
     pub fn sheet(&mut self, name: &str) -> SheetFormats<'_> {
         let mut out = SheetFormats::default();
         let Some(part) = self.parts.get(name) else {
@@ -111,6 +114,10 @@ impl<'a> Formats<'a> {
         let Some(xml) = read_part(&mut self.zip, part) else {
             return out;
         };
+        let formats = self.styles.iter().any(Option::is_some);
+        if !formats && !xml.contains("hidden=") {
+            return out;
+        }
         let Some(doc) = parse(&xml) else {
             return out;
         };
@@ -121,6 +128,16 @@ impl<'a> Formats<'a> {
                 .and_then(|v| v.parse::<u32>().ok())
                 .and_then(|v| v.checked_sub(1))
                 .unwrap_or(row);
+            if r.attribute("hidden")
+                .is_some_and(|v| v == "1" || v == "true")
+                && row < MAX_ROWS
+            {
+                out.hidden_rows.push(row);
+            }
+            if !formats {
+                row = row.saturating_add(1);
+                continue;
+            }
             let mut col = 0u32;
             for c in r.children().filter(|n| n.has_tag_name("c")) {
                 let (at_row, at_col) = c

@@ -1184,6 +1184,40 @@ mod by_hand {
         );
     }
 
+    /// A row hidden in Excel is still part of the sheet, so its values are
+    /// read; but the clerk may have hidden it to leave it out, so the
+    /// report names the row. Rows hidden with nothing the form uses pass
+    /// without a word.
+    #[test]
+    fn a_hidden_row_is_read_and_named() {
+        let mut cells = seed_cells();
+        let task = find(&mut cells, "任务3").row;
+        let mut wb = book(&cells);
+        let ws = wb.worksheet_from_index(0).unwrap();
+        ws.set_row_hidden(task).unwrap();
+        // An empty row below the form, hidden too.
+        ws.set_row_hidden(cells.iter().map(|c| c.last_row).max().unwrap() + 3)
+            .unwrap();
+        let f = only_form(&wb.save_to_buffer().unwrap(), "xlsx");
+        assert_eq!(f.document, seed_doc(), "{}", said(&f));
+        let hidden: Vec<_> = f
+            .report
+            .iter()
+            .filter(|r| r.message.contains("隐藏"))
+            .collect();
+        assert_eq!(hidden.len(), 1, "{}", said(&f));
+        assert!(!hidden[0].is_error(), "{}", hidden[0]);
+        assert!(
+            hidden[0].message.contains(&format!("第{}行", task + 1))
+                && hidden[0]
+                    .cell
+                    .as_deref()
+                    .is_some_and(|c| c.ends_with(&(task + 1).to_string())),
+            "{}",
+            hidden[0]
+        );
+    }
+
     /// A workbook written by a program that stores formulas without their
     /// results (Excel and WPS store both): the value the clerk sees in
     /// Excel is unknown to the importer, which says so at the cell rather
