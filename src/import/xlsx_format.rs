@@ -9,6 +9,9 @@
 //! importer gave it before formats were read. xls and ods workbooks are not
 //! read here at all (see `table::read_workbook_inner`).
 //!
+//! The same pass over a sheet's XML notes the rows it keeps hidden, which
+//! calamine does not pass on either.
+//!
 //! The parts are read from the zip through [`read_part`], bounded in size
 //! and, for the XML parsers, in nodes: a hostile workbook costs at most that,
 //! and a part beyond the bounds is read without its formats.
