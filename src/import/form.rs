@@ -297,7 +297,7 @@ pub fn recognise(t: &Table) -> Result<Imported, Finding> {
     for (row, col, formula) in &t.uncomputed {
         r.report.push(Finding {
             severity: Severity::Error,
-            cell: Some(format!("{}!{}", t.name, super::table::a1(*row, *col))),
+            cell: Some(t.ref_at(*row, *col)),
             field: None,
             message: format!(
                 "这个单元格是公式（={}），但工作簿中没有保存它的计算结果，无法读出它的值；请用 Excel 或 WPS 打开这个工作簿、保存后再导入",

@@ -76,9 +76,14 @@ pub struct Table {
 impl Table {
     /// `Sheet1!E12`, or `第14行第3列` for the text export.
     pub fn cell_ref(&self, c: &Cell) -> String {
+        self.ref_at(c.row, c.col)
+    }
+
+    /// [`Table::cell_ref`] of the cell at `row`, `col` (from 0).
+    pub fn ref_at(&self, row: u32, col: u32) -> String {
         match self.origin {
-            Origin::Workbook => format!("{}!{}", self.name, a1(c.row, c.col)),
-            Origin::TextExport => format!("第{}行第{}列", c.row + 1, c.col + 1),
+            Origin::Workbook => format!("{}!{}", self.name, a1(row, col)),
+            Origin::TextExport => format!("第{}行第{}列", row + 1, col + 1),
         }
     }
 
