@@ -378,7 +378,8 @@ fn make_pages(
         report.diagnostics.extend(errors.into_iter().map(&place));
         false
     };
-    let typeset = match typeset(ts, doc, &report.source, opts) {
+    // A character no font has is a data mistake, reported at its line.
+    let typeset = match ts.typeset_from(doc, Some(&report.source), &opts.pdf) {
         Ok(t) => t,
         Err(e) => return errors(report, e),
     };
@@ -410,21 +411,6 @@ fn make_pages(
         }
     }
     ok
-}
-
-/// The layout, after making sure every character has a font: one that has
-/// none is a data mistake, reported at the line it is on.
-fn typeset<'a>(
-    ts: &'a Typesetter,
-    doc: &Document,
-    source: &str,
-    opts: &Options,
-) -> Result<Typeset<'a>, Vec<Diagnostic>> {
-    let missing = crate::render::pdf::glyph_errors(ts.fonts(), doc, source);
-    if !missing.is_empty() {
-        return Err(missing);
-    }
-    ts.typeset(doc, &opts.pdf)
 }
 
 /// A picture of each page asked for, `<stem>-第N页.<ext>`, added to

@@ -159,7 +159,7 @@ impl PartView {
                     col: c.col,
                     rowspan: c.rowspan,
                     colspan: c.colspan,
-                    body: Cell::new(c.text.split('\n').map(str::to_string).collect()),
+                    body: Cell::new(&c.text),
                     anchor,
                     block,
                 }
@@ -185,11 +185,13 @@ pub enum Cell {
 }
 
 impl Cell {
-    fn new(lines: Vec<String>) -> Cell {
-        if lines.iter().any(|l| has_long_run(l)) {
-            Cell::Lines(lines)
+    /// A cell of `text`, its lines separated by `\n` (which never belongs
+    /// to a long run).
+    fn new(text: &str) -> Cell {
+        if has_long_run(text) {
+            Cell::Lines(text.split('\n').map(str::to_string).collect())
         } else {
-            Cell::Text(lines.join("\n"))
+            Cell::Text(text.to_string())
         }
     }
 }

@@ -19,17 +19,11 @@ impl Typesetter {
         unrenderable(&self.font_set, doc)
     }
 
-    pub(super) fn check_glyphs(&self, doc: &Document) -> Result<(), Vec<Diagnostic>> {
-        let errors: Vec<Diagnostic> = self
-            .unrenderable(doc)
+    pub(super) fn glyph_errors(&self, doc: &Document) -> Vec<Diagnostic> {
+        self.unrenderable(doc)
             .into_iter()
             .map(|(c, field)| no_glyph(c, &field))
-            .collect();
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(errors)
-        }
+            .collect()
     }
 }
 

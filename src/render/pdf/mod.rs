@@ -209,7 +209,24 @@ impl Typesetter {
         doc: &Document,
         settings: &PdfSettings,
     ) -> Result<Typeset<'_>, Vec<Diagnostic>> {
-        self.check_glyphs(doc)?;
+        self.typeset_from(doc, None, settings)
+    }
+
+    /// [`Typesetter::typeset`] of a document read from `source` (the data
+    /// file's text): a character no font has is pointed at in it.
+    pub fn typeset_from(
+        &self,
+        doc: &Document,
+        source: Option<&str>,
+        settings: &PdfSettings,
+    ) -> Result<Typeset<'_>, Vec<Diagnostic>> {
+        let missing = match source {
+            Some(source) => glyph_errors(&self.font_set, doc, source),
+            None => self.glyph_errors(doc),
+        };
+        if !missing.is_empty() {
+            return Err(missing);
+        }
         // Written straight to bytes: no JSON tree in between.
         #[derive(serde::Serialize)]
         struct WithFonts<'a> {
