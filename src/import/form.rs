@@ -918,15 +918,30 @@ impl Reader<'_> {
 
     /// Part 2's cells of `row` under each heading (as [`row_slots`](
     /// Self::row_slots)); a 实施周期指标值 merged across 年度指标值 fills
-    /// both, as a clerk merges the two when they read the same.
+    /// both, as a clerk merges the two when they read the same; and a value
+    /// merged down over the rows of several indicators is each one's.
     fn value_slots(&self, row: u32, slots: &[(u32, u32)]) -> Vec<Option<usize>> {
         let mut out = self.row_slots(row, slots);
+        if out[2].is_some() {
+            for k in [3, 4] {
+                out[k] = out[k].or_else(|| self.merged_down(row, slots[k]));
+            }
+        }
         if let (Some(p), None) = (out[3], out[4])
             && self.cell(p).last_col >= slots[4].0
         {
             out[4] = Some(p);
         }
         out
+    }
+
+    /// A cell merged down from an earlier row over `row`, in `slot`'s
+    /// columns: one text a clerk merged over several rows that read the same.
+    fn merged_down(&self, row: u32, (start, end): (u32, u32)) -> Option<usize> {
+        (0..self.t.cells.len()).find(|&i| {
+            let c = self.cell(i);
+            c.row < row && row <= c.last_row && c.col <= end && c.last_col >= start
+        })
     }
 
     fn tasks(
@@ -938,10 +953,23 @@ impl Reader<'_> {
     ) -> Vec<Task> {
         let mut out = Vec::new();
         for row in rows {
-            let cells = self.row_slots(row, slots);
+            let mut cells = self.row_slots(row, slots);
             if cells.iter().all(Option::is_none) {
                 continue;
             }
+            // A task's content or target merged down over the next tasks'
+            // rows is theirs too; an amount merged so cannot be shared out.
+            let merged_amount = if cells[0].is_some() {
+                for k in [1, 3] {
+                    cells[k] = cells[k].or_else(|| self.merged_down(row, slots[k]));
+                }
+                cells[2]
+                    .is_none()
+                    .then(|| self.merged_down(row, slots[2]))
+                    .flatten()
+            } else {
+                None
+            };
             // `无` typed in an unused task row (其他需完成的任务 left empty).
             let amount_empty = cells[2].is_none_or(|i| {
                 text::is_placeholder(&self.cell(i).text)
@@ -990,7 +1018,19 @@ impl Reader<'_> {
                 None => None,
             };
             let amount = amount.unwrap_or_else(|| {
-                if cells[2].is_none() {
+                if let Some(m) = merged_amount {
+                    let c = self.cell(m);
+                    let range = format!(
+                        "{}:{}",
+                        self.t.cell_ref(c),
+                        crate::import::table::a1(c.last_row, c.last_col)
+                    );
+                    self.error(
+                        Some(m),
+                        Some(&f.key("amount")),
+                        format!("拟投入的资金合并了几个任务的行（{range}）：请取消合并，每个任务的资金分开填写"),
+                    );
+                } else if cells[2].is_none() {
                     let at = cells.iter().flatten().next().copied();
                     self.error(at, Some(&f.key("amount")), "拟投入的资金没有填写".into());
                 }

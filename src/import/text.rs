@@ -86,7 +86,10 @@ pub fn goals(cell: &str) -> Vec<String> {
     let goal = crate::model::labels::GOAL;
     let mut pieces: Vec<String> = Vec::new();
     for line in cell.lines() {
-        let starts = goal_starts(line);
+        let mut starts = goal_starts(line);
+        if starts.len() < 2 {
+            starts = counted_starts(line);
+        }
         if starts.len() < 2 {
             pieces.push(line.to_string());
             continue;
@@ -128,6 +131,71 @@ fn goal_starts(line: &str) -> Vec<usize> {
             })
         })
         .collect()
+}
+
+/// Byte offsets in `line` where goals numbered one after another begin,
+/// typed on one line: `1.甲。2.乙。3.丙。` or `（一）甲；（二）乙`. The line
+/// starts with number 1, and each next number follows the end of a
+/// sentence (or a space), so a number inside a goal (`完成2.5万人次`,
+/// `3.15宣传日`) is no start; fewer than two starts mean one goal.
+fn counted_starts(line: &str) -> Vec<usize> {
+    let goal = crate::model::labels::GOAL;
+    let mut starts = Vec::new();
+    let mut prev: Option<char> = None;
+    for (i, c) in line.char_indices() {
+        let at_boundary = match prev {
+            None => true,
+            Some(p) => p.is_whitespace() || "。；;！!？?".contains(p),
+        };
+        prev = Some(c);
+        if !at_boundary || c.is_whitespace() {
+            continue;
+        }
+        let rest = &line[i..];
+        if numbered(rest, goal).is_some() && number_of(rest, goal) == Some(starts.len() + 1) {
+            starts.push(i);
+        } else if starts.is_empty() {
+            // The line does not open with number 1.
+            return starts;
+        }
+    }
+    starts
+}
+
+/// The number of the numbering at the start of `s` (`目标2：`, `3.`,
+/// `（四）`), for numbers up to 99.
+fn number_of(s: &str, prefix: &str) -> Option<usize> {
+    let s = s.trim_start();
+    let s = s.strip_prefix(prefix).unwrap_or(s).trim_start();
+    let s = s.strip_prefix(['(', '（']).unwrap_or(s).trim_start();
+    let digits: String = s
+        .chars()
+        .take_while(|&c| is_digit(c))
+        .map(|c| match c {
+            '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
+            c => c,
+        })
+        .collect();
+    if !digits.is_empty() {
+        return digits.parse().ok().filter(|&n| n < 100);
+    }
+    let numerals: Vec<usize> = s
+        .chars()
+        .take_while(|&c| is_numeral(c))
+        .map(|c| {
+            "一二三四五六七八九十"
+                .chars()
+                .position(|n| n == c)
+                .map_or(0, |k| k + 1)
+        })
+        .collect();
+    match numerals[..] {
+        [n] => Some(n),
+        [10, n] if n < 10 => Some(10 + n),
+        [t, 10] if t < 10 => Some(t * 10),
+        [t, 10, n] if t < 10 && n < 10 => Some(t * 10 + n),
+        _ => None,
+    }
 }
 
 /// What clerks type in a cell to say "nothing here": `无`, `/`, `-`, `—`.
@@ -257,6 +325,18 @@ mod tests {
         );
         // Lines with no numbering at all are a goal each.
         assert_eq!(goals("甲。\n乙。"), ["甲。", "乙。"]);
+        // Numbered one after another on one line, as typed without Alt+Enter.
+        assert_eq!(
+            goals("1.承担党建工作。2.指导各级党组织建设。3.保障基本支出。"),
+            ["承担党建工作。", "指导各级党组织建设。", "保障基本支出。"]
+        );
+        assert_eq!(goals("（一）甲；（二）乙"), ["甲；", "乙"]);
+        assert_eq!(goals("1、甲。 2、乙。"), ["甲。", "乙。"]);
+        // A number inside a goal is no start, nor a count that skips.
+        assert_eq!(goals("1.完成2.5万人次培训。"), ["完成2.5万人次培训。"]);
+        assert_eq!(goals("1.办好3.15宣传日。"), ["办好3.15宣传日。"]);
+        assert_eq!(goals("1.甲。3.乙。"), ["甲。3.乙。"]);
+        assert_eq!(goals("甲。2.乙。"), ["甲。2.乙。"]);
     }
 
     #[test]

@@ -1413,6 +1413,101 @@ mod by_hand {
         }));
     }
 
+    /// Indicators whose values read the same, with each value merged down
+    /// over their rows, as a clerk tidies a sheet: every indicator the
+    /// merge covers takes its value.
+    #[test]
+    fn values_merged_down_over_several_indicators_are_each_ones() {
+        let mut doc = seed_doc();
+        let group = doc
+            .indicators
+            .iter_mut()
+            .flat_map(|l| l.groups.iter_mut())
+            .find(|g| g.items.len() >= 3)
+            .expect("the seed has a group of three indicators");
+        let (first, rest) = group.items.split_first_mut().unwrap();
+        for item in rest.iter_mut().take(2) {
+            item.period = first.period.clone();
+            item.annual = first.annual.clone();
+        }
+        let names: Vec<String> = group.items.iter().take(3).map(|i| i.name.clone()).collect();
+        let bytes = relaid(|cells| {
+            let head = |cells: &[Cell], t: &str| cells.iter().find(|c| c.text == t).unwrap().col;
+            let (period, annual) = (head(cells, labels::PERIOD), head(cells, labels::ANNUAL));
+            let rows: Vec<u32> = names.iter().map(|n| find(cells, n).row).collect();
+            assert_eq!(
+                rows[2],
+                rows[0] + 2,
+                "the three indicators are on three rows"
+            );
+            for col in [period, annual] {
+                cells.retain(|c| !(c.col == col && (c.row == rows[1] || c.row == rows[2])));
+                let top = cells
+                    .iter_mut()
+                    .find(|c| c.col == col && c.row == rows[0])
+                    .unwrap();
+                top.last_row = rows[2];
+            }
+        });
+        let f = only_form(&bytes, "xlsx");
+        no_errors(&f);
+        all_accounted(&f);
+        assert_eq!(f.document, doc, "{}", said(&f));
+    }
+
+    /// Two tasks with the same 期望达到的目标, the cell merged down over
+    /// both rows: the second task's target is the merged text, not blank.
+    /// An amount merged so cannot be shared out, and the error names the
+    /// merged range.
+    #[test]
+    fn a_task_target_merged_down_over_two_tasks_is_both_and_a_merged_amount_is_an_error() {
+        let mut doc = seed_doc();
+        doc.tasks[1].target = doc.tasks[0].target.clone();
+        let merge = |cells: &mut Vec<Cell>, col_of: &dyn Fn(&[Cell]) -> u32| {
+            let rows = (find(cells, "任务1").row, find(cells, "任务2").row);
+            let col = col_of(cells);
+            cells.retain(|c| !(c.col == col && c.row == rows.1));
+            let top = cells
+                .iter_mut()
+                .find(|c| c.col == col && c.row == rows.0)
+                .unwrap();
+            top.last_row = rows.1;
+            rows
+        };
+        let target_col = |cells: &[Cell]| {
+            cells
+                .iter()
+                .find(|c| c.text.starts_with("期望达到的目标"))
+                .unwrap()
+                .col
+        };
+        let f = only_form(&relaid(|cells| _ = merge(cells, &target_col)), "xlsx");
+        no_errors(&f);
+        all_accounted(&f);
+        assert_eq!(f.document, doc, "{}", said(&f));
+
+        let amount_col = |cells: &[Cell]| {
+            cells
+                .iter()
+                .find(|c| c.text.starts_with("拟投入的资金"))
+                .unwrap()
+                .col
+        };
+        let mut rows = (0, 0);
+        let f = only_form(&relaid(|cells| rows = merge(cells, &amount_col)), "xlsx");
+        let err = f
+            .report
+            .iter()
+            .find(|x| x.is_error() && x.message.contains("合并"))
+            .unwrap_or_else(|| panic!("{}", said(&f)));
+        assert!(
+            err.message
+                .contains(&format!("{}:", err.cell.clone().unwrap())),
+            "{err}"
+        );
+        assert!(err.message.contains(&format!("{}", rows.1 + 1)), "{err}");
+    }
+
     #[test]
     fn nothing_typed_as_wu_or_a_dash_is_read_as_nothing() {
         let bytes = relaid(|cells| {
