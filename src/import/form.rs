@@ -173,6 +173,15 @@ fn norm(s: &str) -> String {
     n
 }
 
+/// Whether a cell reading `n` (normalised) is the label `want`
+/// (normalised), or the name other versions of the form give it: 部门名称
+/// is `单位名称` or `部门(单位)名称` on forms shared with other units.
+fn reads_as(n: &str, want: &str) -> bool {
+    n == want
+        || (want == labels::DEPARTMENT
+            && matches!(n, "单位名称" | "部门(单位)名称" | "单位(部门)名称"))
+}
+
 /// Zero-width characters that a copy from a web page or a chat leaves in a
 /// cell without showing.
 fn is_invisible(c: char) -> bool {
@@ -238,12 +247,64 @@ pub fn names_a_department(t: &Table) -> bool {
     let want = norm(labels::DEPARTMENT);
     let instruction = |s: &str| s.contains("填写") || s.contains("填报") || s.starts_with('请');
     t.cells.iter().enumerate().any(|(i, c)| {
-        norm(&c.text) == want
+        reads_as(&norm(&c.text), &want)
             && !t
                 .cells
                 .get(i + 1)
                 .is_some_and(|n| n.row == c.row && instruction(&n.text))
     })
+}
+
+/// `t` with part 1's label-and-value cells split in two: a clerk may type
+/// `部门名称：东莞市大朗镇党建工作办公室` (or `财政供养人员数：19人`) in one
+/// cell, often merged across the row. The label keeps the cell's first
+/// column and the value takes the rest of the merge, or the empty cell to
+/// its right; `None` when no cell needs it.
+pub fn split_inline_values(t: &Table) -> Option<Table> {
+    let heads = [labels::DEPARTMENT, labels::STAFF, labels::SUBUNITS];
+    let split = |i: usize| -> Option<(&'static str, String)> {
+        let c = &t.cells[i];
+        let n = norm(&c.text);
+        let (typed, rest) = n.split_once(':')?;
+        let head = heads.iter().find(|h| reads_as(typed, &norm(h)))?;
+        if rest.is_empty() {
+            return None;
+        }
+        let room = c.last_col > c.col
+            || !t
+                .cells
+                .get(i + 1)
+                .is_some_and(|n| n.row == c.row && n.col == c.col + 1);
+        // The value: what follows the first colon, as typed.
+        let at = c.text.find([':', '：'])?;
+        let colon = c.text[at..].chars().next()?.len_utf8();
+        room.then(|| (*head, c.text[at + colon..].trim().to_string()))
+    };
+    let found: Vec<(usize, (&str, String))> = (0..t.cells.len())
+        .filter_map(|i| split(i).map(|s| (i, s)))
+        .collect();
+    if found.is_empty() {
+        return None;
+    }
+    let mut out = t.clone();
+    for (i, (head, value)) in found.into_iter().rev() {
+        let c = out.cells[i].clone();
+        let last_col = c.last_col.max(c.col + 1);
+        out.cells[i].text = head.to_string();
+        out.cells[i].last_col = c.col;
+        out.cells.insert(
+            i + 1,
+            Cell {
+                row: c.row,
+                col: c.col + 1,
+                last_row: c.last_row,
+                last_col,
+                text: value,
+                number: None,
+            },
+        );
+    }
+    Some(out)
 }
 
 /// Reads the form in `t`; `Err` when `t` is not the form at all, naming
@@ -391,13 +452,13 @@ impl Reader<'_> {
     fn find(&self, label: &str, from: u32, to: u32) -> Option<usize> {
         let want = norm(label);
         (self.t.cells.iter().zip(&self.norms))
-            .position(|(c, n)| c.row >= from && c.row < to && *n == want)
+            .position(|(c, n)| c.row >= from && c.row < to && reads_as(n, &want))
     }
 
     fn find_all(&self, label: &str, from: u32, to: u32) -> Vec<usize> {
         let want = norm(label);
         (self.t.cells.iter().zip(&self.norms).enumerate())
-            .filter(|(_, (c, n))| c.row >= from && c.row < to && **n == want)
+            .filter(|(_, (c, n))| c.row >= from && c.row < to && reads_as(n, &want))
             .map(|(i, _)| i)
             .collect()
     }

@@ -77,6 +77,8 @@ pub fn import(bytes: &[u8], stem: &str, ext: &str) -> Result<Forms, Finding> {
             });
             continue;
         }
+        let split = form::split_inline_values(t);
+        let t = split.as_ref().unwrap_or(t);
         match form::recognise(t) {
             Ok(f) => forms.push(f),
             Err(mut e) => {

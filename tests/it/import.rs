@@ -1455,6 +1455,34 @@ mod by_hand {
         assert_eq!(f.document, doc, "{}", said(&f));
     }
 
+    /// 部门名称 and the name typed in one cell merged across the row, as
+    /// on forms that leave no cell for the value; and the label as other
+    /// versions of the form write it, 单位名称.
+    #[test]
+    fn the_department_in_its_label_cell_and_as_unit_name_are_read() {
+        let one_cell = |cells: &mut Vec<Cell>, label: &str| {
+            let at = cells
+                .iter()
+                .position(|c| c.text == labels::DEPARTMENT)
+                .unwrap();
+            let value = cells.remove(at + 1);
+            let c = &mut cells[at];
+            c.text = format!("{label}：{}", value.text);
+            c.last_col = value.last_col;
+        };
+        let f = is_the_seed(&relaid(|cells| one_cell(cells, labels::DEPARTMENT)));
+        assert_eq!(
+            f.cell_of("department"),
+            Some("Sheet1!B3"),
+            "{:?}",
+            f.sources
+        );
+        is_the_seed(&relaid(|cells| one_cell(cells, "单 位 名 称")));
+        is_the_seed(&relaid(|cells| {
+            find(cells, labels::DEPARTMENT).text = "单位名称".into()
+        }));
+    }
+
     /// Two tasks with the same 期望达到的目标, the cell merged down over
     /// both rows: the second task's target is the merged text, not blank.
     /// An amount merged so cannot be shared out, and the error names the
