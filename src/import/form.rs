@@ -1149,11 +1149,18 @@ impl Reader<'_> {
         let end = self.t.rows();
         let head_row = self.cell(level3_head).row;
         let mut heads = Vec::new();
+        // The header may take two rows: `指标值` over 实施周期指标值 and
+        // 年度指标值, the other heads merged down over both.
+        let mut body = head_row + 1;
         for h in labels::INDICATOR_HEADS {
-            match self.find(h, head_row, head_row + 1) {
+            match self
+                .find(h, head_row, head_row + 1)
+                .or_else(|| self.find(h, head_row + 1, head_row + 2))
+            {
                 Some(i) => {
                     self.label(i);
                     heads.push(i);
+                    body = body.max(self.cell(i).row + 1);
                 }
                 None => {
                     self.error(
@@ -1185,9 +1192,14 @@ impl Reader<'_> {
         for i in self.find_all(labels::INDICATORS, head_row, sat_row + 1) {
             self.label(i);
         }
+        if body > head_row + 1 {
+            for i in self.find_all("指标值", head_row, head_row + 1) {
+                self.label(i);
+            }
+        }
         let mut positional = self.t.origin == Origin::Workbook && heads.len() == 5;
         let slots = self.slots(&heads);
-        let rows = head_row + 1..sat_row;
+        let rows = body..sat_row;
         let groups = if positional {
             let (used, reported) = (self.used.clone(), self.report.len());
             let groups = self.groups_by_column(rows.clone(), &slots);

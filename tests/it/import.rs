@@ -1483,6 +1483,37 @@ mod by_hand {
         }));
     }
 
+    /// Part 2's header in two rows: `指标值` merged over 实施周期指标值 and
+    /// 年度指标值, the other heads merged down over both rows.
+    #[test]
+    fn a_header_of_two_rows_is_read() {
+        is_the_seed(&relaid(|cells| {
+            let head = find(cells, labels::LEVEL3).row;
+            insert_rows(cells, head + 1, 1);
+            let (mut period, mut annual) = (0, 0);
+            for c in cells.iter_mut().filter(|c| c.row == head) {
+                if c.text == labels::PERIOD || c.text == labels::ANNUAL {
+                    c.row += 1;
+                    c.last_row = c.row;
+                    if c.text == labels::PERIOD {
+                        period = c.col;
+                    } else {
+                        annual = c.col;
+                    }
+                } else if c.last_row == head {
+                    c.last_row += 1;
+                }
+            }
+            let mut over = text_cell(head, period, "指标值");
+            over.last_col = annual;
+            let at = cells
+                .iter()
+                .position(|c| (c.row, c.col) > (head, period))
+                .unwrap();
+            cells.insert(at, over);
+        }));
+    }
+
     /// Two tasks with the same 期望达到的目标, the cell merged down over
     /// both rows: the second task's target is the merged text, not blank.
     /// An amount merged so cannot be shared out, and the error names the
