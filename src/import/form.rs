@@ -133,25 +133,35 @@ impl Imported {
         self.report.iter().filter(|f| f.is_error()).count()
     }
 
-    /// The cell a TOML path's value came from, or the nearest enclosing
-    /// value's (`tasks[5].content[1]` falls back to `tasks[5].content`):
-    /// how a diagnostic about the data file points into the workbook.
+    /// The cell a TOML path's value came from (see [`cell_of`]): how a
+    /// diagnostic about the data file points into the workbook.
     pub fn cell_of(&self, path: &str) -> Option<&str> {
         cell_of(&self.sources, path)
     }
 }
 
-/// The cell a data-file path came from in `sources`, or the cell of the
-/// nearest value that encloses it (`tasks[5].content[1]` → `tasks[5].content`).
+/// The cell a data-file path came from in `sources`: its own, the cell of
+/// the nearest value that encloses it (`tasks[5].content[1]` →
+/// `tasks[5].content`), or, for a whole block (`budget`), the cell of the
+/// block's first value.
 pub fn cell_of<'a>(sources: &'a BTreeMap<String, String>, path: &str) -> Option<&'a str> {
     let mut p = path;
     loop {
         if let Some(c) = sources.get(p) {
             return Some(c);
         }
-        let cut = p.rfind(['.', '['])?;
-        p = &p[..cut];
+        match p.rfind(['.', '[']) {
+            Some(cut) => p = &p[..cut],
+            None => break,
+        }
     }
+    sources
+        .iter()
+        .find(|(k, _)| {
+            k.strip_prefix(path)
+                .is_some_and(|rest| rest.starts_with(['.', '[']))
+        })
+        .map(|(_, c)| c.as_str())
 }
 
 /// `s` as compared with a label: no spaces or invisible characters,

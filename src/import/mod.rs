@@ -262,22 +262,11 @@ pub fn load_form(form: &Imported, several: bool, strict: bool) -> Loaded {
     }
 }
 
-/// Points a finding about a form read from a workbook at its cell: the
-/// cell of its field, of the value enclosing it, or, for a whole block
-/// (`budget`), of the block's first value. Never at a line of the data file
-/// the clerk did not write.
+/// Points a finding about a form read from a workbook at its cell (see
+/// [`form::cell_of`]), never at a line of the data file the clerk did not
+/// write.
 fn locate(d: &mut Diagnostic, sources: &std::collections::BTreeMap<String, String>, several: bool) {
-    let cell = d.path.as_deref().and_then(|p| {
-        form::cell_of(sources, p).or_else(|| {
-            sources
-                .iter()
-                .find(|(k, _)| {
-                    k.strip_prefix(p)
-                        .is_some_and(|rest| rest.starts_with(['.', '[']))
-                })
-                .map(|(_, c)| c.as_str())
-        })
-    });
+    let cell = d.path.as_deref().and_then(|p| form::cell_of(sources, p));
     d.cell = cell.map(|c| shown_cell(c, several));
     d.span = None;
 }

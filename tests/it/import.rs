@@ -806,6 +806,29 @@ fn a_wrong_task_sum_is_traced_back_to_its_cell() {
     assert!(dir.path().join("out/差.toml").exists());
 }
 
+/// An error about a whole block, such as the budget not balancing, names
+/// the block's first cell in the source, as `check` of the same file does.
+#[test]
+fn an_unbalanced_budget_is_traced_back_to_its_block() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(support::root().join("tests/fixtures/seed.txt"))
+        .unwrap()
+        .replace("财政拨款\t1,046.80", "财政拨款\t1,047.80");
+    std::fs::write(dir.path().join("差.txt"), text).unwrap();
+    let out = support::jixiao_in(dir.path())
+        .args(["import", "差.txt", "-o", "out"])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let balance = stderr
+        .split("\n\n")
+        .find(|d| d.contains("收支") || d.contains("≠ 收入合计"))
+        .unwrap_or_else(|| panic!("{stderr}"));
+    assert!(balance.contains("原表中的位置：第10行"), "{balance}");
+}
+
 /// The seed export with its lines edited by `edit`.
 fn seed_text_with(edit: impl FnOnce(&mut Vec<&str>)) -> Vec<u8> {
     let text = String::from_utf8(fixture("seed.txt")).unwrap();
@@ -873,7 +896,9 @@ fn a_numeric_cell_with_more_than_cents_is_rounded_and_reported() {
         f.cell_of("tasks[5].content[1]"),
         f.cell_of("tasks[5].content")
     );
-    assert_eq!(f.cell_of("budget"), None);
+    // A whole block: its first value's cell.
+    assert_eq!(f.cell_of("budget"), f.cell_of("budget.basic_expense"));
+    assert!(f.cell_of("budget").is_some());
 }
 
 proptest::proptest! {
