@@ -324,8 +324,15 @@ fn xlsx_sheet<RS: Read + Seek>(
         let mut reader = wb.worksheet_cells_reader(name).map_err(bad)?;
         while let Some(c) = reader.next_cell().map_err(bad)? {
             let (row, col) = c.get_position();
-            if matches!(c.get_value(), calamine::DataRef::Empty) && valueless.len() < MAX_UNCOMPUTED
-            {
+            // `<v/>` (as some programs write a formula's missing result)
+            // reads as an empty string.
+            let empty = match c.get_value() {
+                calamine::DataRef::Empty => true,
+                calamine::DataRef::String(s) => s.is_empty(),
+                calamine::DataRef::SharedString(s) => s.is_empty(),
+                _ => false,
+            };
+            if empty && valueless.len() < MAX_UNCOMPUTED {
                 valueless.insert((row, col));
             }
             let data = Data::from(c.get_value().clone());

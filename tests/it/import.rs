@@ -1268,25 +1268,28 @@ mod by_hand {
         let f = only_form(&with_result, "xlsx");
         assert_eq!(f.document, seed_doc(), "{}", said(&f));
 
-        let without = without_formula_results(&with_result);
-        assert_ne!(without, with_result, "a result was taken out");
-        let f = only_form(&without, "xlsx");
-        let cell = format!("Sheet1!{}", import::table::a1(amount.row, amount.col));
-        let e = f
-            .report
-            .iter()
-            .find(|r| r.is_error() && r.cell.as_deref() == Some(cell.as_str()))
-            .unwrap_or_else(|| panic!("no error at {cell}:\n{}", said(&f)));
-        assert!(
-            e.message.contains("公式") && e.message.contains("保存后再导入"),
-            "{e}"
-        );
-        assert!(e.message.contains(&format!("={}-0", amount.text)), "{e}");
+        // The result left out, or written as an empty `<v/>`.
+        for empty in ["", "<v/>"] {
+            let without = without_formula_results(&with_result, empty);
+            assert_ne!(without, with_result, "a result was taken out");
+            let f = only_form(&without, "xlsx");
+            let cell = format!("Sheet1!{}", import::table::a1(amount.row, amount.col));
+            let e = f
+                .report
+                .iter()
+                .find(|r| r.is_error() && r.cell.as_deref() == Some(cell.as_str()))
+                .unwrap_or_else(|| panic!("{empty}: no error at {cell}:\n{}", said(&f)));
+            assert!(
+                e.message.contains("公式") && e.message.contains("保存后再导入"),
+                "{e}"
+            );
+            assert!(e.message.contains(&format!("={}-0", amount.text)), "{e}");
+        }
     }
 
-    /// The workbook with every formula's stored result taken out, as a
-    /// program that never computes them writes it.
-    fn without_formula_results(xlsx: &[u8]) -> Vec<u8> {
+    /// The workbook with every formula's stored result replaced by `empty`
+    /// (nothing, or `<v/>`), as programs that never compute them write it.
+    fn without_formula_results(xlsx: &[u8], empty: &str) -> Vec<u8> {
         use std::io::{Read as _, Write as _};
         let mut zin = zip::ZipArchive::new(std::io::Cursor::new(xlsx)).unwrap();
         let mut out = std::io::Cursor::new(Vec::new());
@@ -1305,6 +1308,7 @@ mod by_hand {
                     let mut rest = xml.as_str();
                     while let Some(i) = rest.find("</f><v>") {
                         kept.push_str(&rest[..i + 4]);
+                        kept.push_str(empty);
                         let after = &rest[i + 4..];
                         let end = after.find("</v>").unwrap() + 4;
                         rest = &after[end..];
