@@ -19,7 +19,9 @@ use super::table::{Cell, Origin, Table};
 use super::text;
 use crate::diagnostic::Severity;
 use crate::model::Document;
-use crate::model::document::{Budget, Group, Indicator, Level1, Task, TaskUnit, Text};
+use crate::model::document::{
+    Budget, Group, Indicator, Level1, Task, TaskUnit, Text, format_amount,
+};
 use crate::model::field::Field;
 use crate::model::labels::{self, BudgetField};
 use crate::model::validate::fold;
@@ -1061,7 +1063,34 @@ impl Reader<'_> {
                 && TOTALS.contains(&self.norms[i].as_str())
             {
                 let name = self.cell(i).text.clone();
+                // A total that is not the tasks' sum: a task left out, or
+                // one too many.
+                let typed = cells[2].and_then(|a| {
+                    let c = self.cell(a);
+                    c.number
+                        .or_else(|| text::amount_with_unit(&c.text).map(|(d, _)| d))
+                        .map(|d| (a, d))
+                });
+                let sum: Decimal = out.iter().map(|t: &Task| t.amount).sum();
+                if let Some((a, total)) = typed
+                    && total != sum
+                {
+                    self.used[a] = Some(Use::Reported);
+                    self.find_note(
+                        Severity::Warning,
+                        Some(a),
+                        None,
+                        format!(
+                            "“{name}”一行写的是 {} {unit}，上面各任务的资金加起来是 {} {unit}：请核对有没有漏填或多填的任务（合计行本身不导入）",
+                            format_amount(total),
+                            format_amount(sum)
+                        ),
+                    );
+                }
                 for &c in cells.iter().flatten() {
+                    if self.used[c].is_some() {
+                        continue;
+                    }
                     self.used[c] = Some(Use::Reported);
                     let text = excerpt(&self.cell(c).text);
                     self.find_note(

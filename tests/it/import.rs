@@ -1543,6 +1543,53 @@ mod by_hand {
         }));
     }
 
+    /// A 合计 row a clerk added under the key tasks is not a task; a total
+    /// that is not the tasks' sum is named, with both figures, since a
+    /// task may have been left out.
+    #[test]
+    fn a_totals_row_under_the_tasks_is_checked_against_their_sum() {
+        let sum: rust_decimal::Decimal = seed_doc().tasks.iter().map(|t| t.amount).sum();
+        let with_total = |total: rust_decimal::Decimal| {
+            relaid(|cells| {
+                let last = format!("任务{}", seed_doc().tasks.len());
+                let (row, name_col) = {
+                    let c = find(cells, &last);
+                    (c.row, c.col)
+                };
+                let amount_col = cells
+                    .iter()
+                    .find(|c| c.row == row && c.number.is_some())
+                    .unwrap()
+                    .col;
+                insert_rows(cells, row + 1, 1);
+                let at = cells.iter().position(|c| c.row > row).unwrap();
+                let mut amount = text_cell(row + 1, amount_col, "");
+                amount.number = Some(total);
+                amount.text = total.to_string();
+                cells.insert(at, amount);
+                cells.insert(at, text_cell(row + 1, name_col, "合计"));
+            })
+        };
+        let f = only_form(&with_total(sum), "xlsx");
+        no_errors(&f);
+        assert_eq!(f.document, seed_doc(), "{}", said(&f));
+        assert!(!said(&f).contains("加起来是"), "{}", said(&f));
+
+        let wrong = sum - rust_decimal::Decimal::new(10_000, 0);
+        let f = only_form(&with_total(wrong), "xlsx");
+        no_errors(&f);
+        all_accounted(&f);
+        assert_eq!(f.document, seed_doc(), "{}", said(&f));
+        let note = f
+            .report
+            .iter()
+            .find(|r| r.message.contains("加起来是"))
+            .unwrap_or_else(|| panic!("{}", said(&f)));
+        let shown = |d| jixiao::model::document::format_amount(d);
+        assert!(note.message.contains(&shown(wrong)), "{note}");
+        assert!(note.message.contains(&shown(sum)), "{note}");
+    }
+
     /// Two tasks with the same 期望达到的目标, the cell merged down over
     /// both rows: the second task's target is the merged text, not blank.
     /// An amount merged so cannot be shared out, and the error names the
