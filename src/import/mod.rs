@@ -243,6 +243,20 @@ pub fn load_any(path: &Path, strict: bool) -> Vec<LoadedForm> {
 pub fn load_form(form: &Imported, several: bool, strict: bool) -> Loaded {
     let text = toml_out::write(&form.document);
     let mut loaded = model::load(text.as_bytes());
+    // What the importer could not read is told once, in its words at its
+    // cell: not again as a key the data file lacks (`indicators = …`).
+    let unread: Vec<String> = (form.report.iter())
+        .filter(|f| f.is_error())
+        .filter_map(|f| f.field.as_ref().map(ToString::to_string))
+        .collect();
+    loaded.diagnostics.retain(|d| {
+        !d.path.as_deref().is_some_and(|p| {
+            unread.iter().any(|u| {
+                p.strip_prefix(u.as_str())
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
+            })
+        })
+    });
     for d in &mut loaded.diagnostics {
         locate(d, &form.sources, several);
     }

@@ -1590,6 +1590,28 @@ mod by_hand {
         assert!(note.message.contains(&shown(sum)), "{note}");
     }
 
+    /// A part the importer cannot find is one error at its cell: not again
+    /// as a key the data file lacks, in the data file's words, which a
+    /// clerk who sent a workbook never wrote.
+    #[test]
+    fn a_part_not_found_is_told_once_in_the_forms_words() {
+        let bytes = relaid(|cells| {
+            let row = find(cells, "满意度调查").row;
+            cells.retain(|c| c.row != row);
+        });
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("表.xlsx");
+        std::fs::write(&path, bytes).unwrap();
+        let forms = import::load_any(&path, false);
+        assert_eq!(forms.len(), 1);
+        let errors: Vec<String> = (forms[0].loaded.diagnostics.iter())
+            .filter(|d| d.is_error())
+            .map(|d| d.message.clone())
+            .collect();
+        assert_eq!(errors.len(), 1, "{errors:#?}");
+        assert!(errors[0].contains("找不到“满意度调查"), "{errors:#?}");
+    }
+
     /// Two tasks with the same 期望达到的目标, the cell merged down over
     /// both rows: the second task's target is the merged text, not blank.
     /// An amount merged so cannot be shared out, and the error names the
