@@ -787,21 +787,28 @@ fn every_fixture_is_the_seed_and_every_cell_is_accounted_for() {
     }
 }
 
-#[test]
-fn a_wrong_task_sum_is_traced_back_to_its_cell() {
+/// `jixiao import` of the seed export with `edit` applied to its text,
+/// which must fail the checks: the folder, and what stderr said.
+fn import_seed_text_edited(edit: impl FnOnce(String) -> String) -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
-    let text = std::fs::read_to_string(support::root().join("tests/fixtures/seed.txt"))
-        .unwrap()
-        .replace("1,009.00", "1,019.00")
-        .replace("1,046.80", "1,056.80");
-    std::fs::write(dir.path().join("差.txt"), text).unwrap();
+    let text = std::fs::read_to_string(support::root().join("tests/fixtures/seed.txt")).unwrap();
+    std::fs::write(dir.path().join("差.txt"), edit(text)).unwrap();
     let out = support::jixiao_in(dir.path())
         .args(["import", "差.txt", "-o", "out"])
         .assert()
         .code(1)
         .get_output()
         .clone();
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    (dir, stderr)
+}
+
+#[test]
+fn a_wrong_task_sum_is_traced_back_to_its_cell() {
+    let (dir, stderr) = import_seed_text_edited(|t| {
+        t.replace("1,009.00", "1,019.00")
+            .replace("1,046.80", "1,056.80")
+    });
     assert!(stderr.contains("原表中的位置：第11行第3列"), "{stderr}");
     assert!(dir.path().join("out/差.toml").exists());
 }
@@ -810,21 +817,11 @@ fn a_wrong_task_sum_is_traced_back_to_its_cell() {
 /// the block's first cell in the source, as `check` of the same file does.
 #[test]
 fn an_unbalanced_budget_is_traced_back_to_its_block() {
-    let dir = tempfile::tempdir().unwrap();
-    let text = std::fs::read_to_string(support::root().join("tests/fixtures/seed.txt"))
-        .unwrap()
-        .replace("财政拨款\t1,046.80", "财政拨款\t1,047.80");
-    std::fs::write(dir.path().join("差.txt"), text).unwrap();
-    let out = support::jixiao_in(dir.path())
-        .args(["import", "差.txt", "-o", "out"])
-        .assert()
-        .code(1)
-        .get_output()
-        .clone();
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let (_dir, stderr) =
+        import_seed_text_edited(|t| t.replace("财政拨款\t1,046.80", "财政拨款\t1,047.80"));
     let balance = stderr
         .split("\n\n")
-        .find(|d| d.contains("收支") || d.contains("≠ 收入合计"))
+        .find(|d| d.contains("≠ 收入合计"))
         .unwrap_or_else(|| panic!("{stderr}"));
     assert!(balance.contains("原表中的位置：第10行"), "{balance}");
 }
