@@ -159,11 +159,15 @@ pub fn cell_of<'a>(sources: &'a BTreeMap<String, String>, path: &str) -> Option<
     }
     sources
         .iter()
-        .find(|(k, _)| {
-            k.strip_prefix(path)
-                .is_some_and(|rest| rest.starts_with(['.', '[']))
-        })
+        .find(|(k, _)| is_within(k, path))
         .map(|(_, c)| c.as_str())
+}
+
+/// Whether data-file path `path` is `block` or a value inside it
+/// (`budget.basic_expense` and `tasks[2].name` are within `budget` and `tasks`).
+pub fn is_within(path: &str, block: &str) -> bool {
+    path.strip_prefix(block)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
 }
 
 /// `s` as compared with a label: no spaces or invisible characters,

@@ -250,12 +250,9 @@ pub fn load_form(form: &Imported, several: bool, strict: bool) -> Loaded {
         .filter_map(|f| f.field.as_ref().map(ToString::to_string))
         .collect();
     loaded.diagnostics.retain(|d| {
-        !d.path.as_deref().is_some_and(|p| {
-            unread.iter().any(|u| {
-                p.strip_prefix(u.as_str())
-                    .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
-            })
-        })
+        !d.path
+            .as_deref()
+            .is_some_and(|p| unread.iter().any(|u| form::is_within(p, u)))
     });
     for d in &mut loaded.diagnostics {
         locate(d, &form.sources, several);
